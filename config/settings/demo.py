@@ -1,0 +1,9 @@
+"""Local demo and development: embedded SQLite, debug on, loopback only."""
+
+from config.env import env_bool, env_list
+
+from .base import *  # noqa: F403
+
+DEBUG = env_bool("DEBUG", True)
+SECRET_KEY = "demo-only-key-not-for-production-use-0123456789abcdefghijklmnop"  # noqa: S105
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")

@@ -1,0 +1,11 @@
+"""The test suite: PostgreSQL and Redis started by scripts/test.sh, passed in by URL."""
+
+from .base import *  # noqa: F403
+
+SECRET_KEY = "test-only-key-not-for-production-use-0123456789abcdefghijklmnop"  # noqa: S105
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,24 @@
+from django.contrib import admin
+
+from core.models import AuditEvent
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The whole audit trail, read-only for everyone."""
+
+    list_display = ["at", "actor", "content_type", "object_repr", "action", "name", "from_state",
+                    "to_state", "reason"]
+    list_filter = ["action", "content_type", "name"]
+    search_fields = ["object_repr", "reason", "actor__username"]
+    list_select_related = ["actor", "content_type"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

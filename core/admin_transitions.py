@@ -1,0 +1,124 @@
+"""Admin support for business objects: transition buttons, service-backed saves, history."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.contenttypes.admin import GenericTabularInline
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from core.errors import Refused
+from core.models import AuditEvent
+from core.transitions import available_transitions
+
+
+class AuditEventInline(GenericTabularInline):
+    """The object's audit trail, newest first, read-only."""
+
+    model = AuditEvent
+    ct_field = "content_type"
+    ct_fk_field = "object_id"
+    extra = 0
+    can_delete = False
+    fields = ["at", "actor", "action", "name", "from_state", "to_state", "reason", "changes"]
+    readonly_fields = fields
+    ordering = ["-at", "-id"]
+    verbose_name_plural = "history (audit trail)"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("core.view_auditevent")
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), required=False)
+
+
+class ServiceAdmin(admin.ModelAdmin):
+    """Saves through the app's services (so edits are validated and audited) and never deletes."""
+
+    create_service = None
+    update_service = None
+    update_kwarg = None
+    inlines = [AuditEventInline]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            values = {f: form.cleaned_data[f] for f in form.changed_data}
+            type(self).update_service(actor=request.user, **{self.update_kwarg: obj}, **values)
+        else:
+            values = {f: form.cleaned_data[f] for f in form.fields if f in form.cleaned_data}
+            obj.pk = type(self).create_service(actor=request.user, **values).pk
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except Refused as exc:
+            # The form was valid but a business rule said no; the admin's transaction
+            # rolled back, so nothing was saved.
+            messages.error(request, exc.message)
+            return redirect(request.get_full_path())
+
+
+class TransitionAdmin(ServiceAdmin):
+    """Adds a button per transition the user may take; a reason is asked where required."""
+
+    change_form_template = "admin/transition_change_form.html"
+    transition_service = None  # (obj, name, actor, reason) -> obj
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path("<path:object_id>/transition/<str:name>/",
+                 self.admin_site.admin_view(self.transition_view),
+                 name=f"{opts.app_label}_{opts.model_name}_transition"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        extra = {"transitions": available_transitions(obj, request.user) if obj else []}
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+
+    def transition_view(self, request, object_id, name):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or not self.has_view_permission(request, obj):
+            raise Http404
+        info = next((t for t in available_transitions(obj, request.user) if t.name == name), None)
+        if info is None:
+            raise PermissionDenied(f"'{name}' is not available to you on this object now.")
+        opts = self.model._meta
+        change_url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+        form = ReasonForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                type(self).transition_service(obj, name, request.user, form.cleaned_data["reason"])
+            except Refused as exc:
+                messages.error(request, exc.message)
+                if exc.field != "reason":
+                    return redirect(change_url)
+                form.add_error("reason", exc.message)
+            else:
+                messages.success(request, f"{opts.verbose_name.capitalize()} '{obj}': {info.label} done.")
+                return redirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": opts,
+            "object": obj,
+            "transition": info,
+            "form": form,
+            "change_url": change_url,
+            "title": f"{info.label.capitalize()}: {obj}",
+        }
+        return TemplateResponse(request, "admin/transition_confirm.html", context)

@@ -1,0 +1,60 @@
+"""Expose a model's FSM transitions as ``POST /<resource>/{id}/<transition>/`` actions."""
+
+from collections.abc import Callable
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from core.api.idempotency import HEADER, idempotent
+from core.transitions import transition_custom, transition_names
+
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    HEADER, str, OpenApiParameter.HEADER, required=False,
+    description="Retry-safe key: the same key and body return the first response.",
+)
+
+
+class TransitionRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+def _make_action(name: str, label: str, reason_required: bool):
+    def handler(self, request, pk=None):
+        obj = self.get_object()
+        body = TransitionRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        self.transition_service(obj, name, request.user, body.validated_data["reason"])
+        return Response(self.get_serializer(self.get_queryset().get(pk=obj.pk)).data)
+
+    handler.__name__ = name
+    summary = f"{label.capitalize()}" + (" (a reason is required)" if reason_required else "")
+    return action(detail=True, methods=["post"], url_path=name.replace("_", "-"))(
+        extend_schema(request=TransitionRequestSerializer, summary=summary,
+                      parameters=[IDEMPOTENCY_PARAMETER])(idempotent(handler))
+    )
+
+
+def with_transition_actions(model, service: Callable):
+    """Class decorator: one POST action per transition of ``model``, each calling ``service``.
+
+    ``service(obj, name, actor, reason)`` must run the transition through a
+    named service in issuance/services.py (or another app's).
+    """
+
+    def decorate(viewset_cls):
+        names = transition_names(model)
+        for name in names:
+            custom = transition_custom(model, name)
+            setattr(viewset_cls, name, _make_action(
+                name, custom.get("label") or name.replace("_", " "),
+                bool(custom.get("reason_required")),
+            ))
+        viewset_cls.transition_service = staticmethod(service)
+        viewset_cls.service_checked_actions = (
+            *getattr(viewset_cls, "service_checked_actions", ()), *names
+        )
+        return viewset_cls
+
+    return decorate

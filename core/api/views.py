@@ -1,0 +1,54 @@
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
+from django_filters import rest_framework as filters
+from rest_framework import serializers, viewsets
+
+from core.models import AuditEvent
+from core.roles import sees_all
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
+    object_type = serializers.CharField(source="content_type.model", read_only=True)
+
+    class Meta:
+        model = AuditEvent
+        fields = ["id", "at", "actor", "object_type", "object_id", "object_repr", "action",
+                  "name", "from_state", "to_state", "reason", "changes"]
+
+
+class AuditEventFilter(filters.FilterSet):
+    object_type = filters.CharFilter(field_name="content_type__model")
+    at_after = filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
+    at_before = filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
+
+    class Meta:
+        model = AuditEvent
+        fields = ["object_type", "object_id", "action", "name", "actor"]
+
+
+def audit_events_visible_to(user):
+    qs = AuditEvent.objects.select_related("actor", "content_type")
+    if sees_all(user):
+        return qs
+    from compliance.models import Investor
+    from issuance.models import Subscription
+
+    own_subs = Subscription.objects.filter(investor__user=user).values("pk")
+    own_investor = Investor.objects.filter(user=user).values("pk")
+    return qs.filter(
+        Q(content_type=ContentType.objects.get_for_model(Subscription), object_id__in=own_subs)
+        | Q(content_type=ContentType.objects.get_for_model(Investor), object_id__in=own_investor)
+    )
+
+
+class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
+    """The audit trail: every transition and edit, newest first."""
+
+    serializer_class = AuditEventSerializer
+    filterset_class = AuditEventFilter
+    ordering_fields = ["at", "id"]
+    search_fields = ["object_repr", "reason", "name"]
+
+    def get_queryset(self):
+        return audit_events_visible_to(self.request.user)

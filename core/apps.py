@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class CoreConfig(AppConfig):
+    name = "core"
+    verbose_name = "Audit and platform"
+
+    def ready(self) -> None:
+        # Groups and their permissions follow core.roles after every migrate,
+        # so a fresh database, the demo and the test database all agree.
+        post_migrate.connect(_sync_roles_after_migrate, weak=False)
+
+
+def _sync_roles_after_migrate(sender, **kwargs) -> None:  # noqa: ARG001
+    from core.roles import sync_roles
+
+    sync_roles()

@@ -1,0 +1,29 @@
+"""Money conventions for the whole project.
+
+Fiat amounts are ``Decimal`` in a ``DecimalField`` with these precisions, next to
+an ISO 4217 currency column. Floats never hold money.
+"""
+
+from decimal import Decimal
+
+from django.db import models
+
+MONEY_MAX_DIGITS = 20
+MONEY_DECIMAL_PLACES = 2
+RATE_MAX_DIGITS = 9
+RATE_DECIMAL_PLACES = 6
+CENT = Decimal("0.01")
+
+
+def money_field(**kwargs) -> models.DecimalField:
+    """A fiat amount column with the project-wide precision."""
+    return models.DecimalField(
+        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs
+    )
+
+
+def format_money(amount: Decimal | None, currency: str) -> str:
+    """``1234567.5, "USD"`` -> ``"1,234,567.50 USD"``: how people read amounts."""
+    if amount is None:
+        return "-"
+    return f"{amount.quantize(CENT):,} {currency}"

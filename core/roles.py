@@ -1,0 +1,119 @@
+"""The permission matrix: which role (group) holds which Django permission.
+
+This table is the single source for the admin, the API and the services (which
+check transition permissions through django-fsm). ``sync_roles`` makes the
+groups match it after every migrate; docs/permissions.md is rendered from it by
+``manage.py permission_matrix`` and a test keeps the two equal.
+
+Object-level rules that a permission cannot express (an investor sees only
+their own subscriptions) live in each app's selectors.
+"""
+
+from django.contrib.auth.models import Group, Permission
+
+ISSUER_OPERATIONS = "issuer operations"
+COMPLIANCE_OFFICER = "compliance officer"
+TRUSTEE_AUDITOR = "trustee / auditor"
+INVESTOR = "investor"
+ROLES = (ISSUER_OPERATIONS, COMPLIANCE_OFFICER, TRUSTEE_AUDITOR, INVESTOR)
+
+_VIEW_ALL = [
+    "issuance.view_spv",
+    "issuance.view_deal",
+    "issuance.view_tranche",
+    "issuance.view_subscription",
+    "compliance.view_investor",
+    "core.view_auditevent",
+]
+
+MATRIX: dict[str, list[str]] = {
+    ISSUER_OPERATIONS: _VIEW_ALL
+    + [
+        "issuance.add_spv",
+        "issuance.change_spv",
+        "issuance.activate_spv",
+        "issuance.wind_down_spv",
+        "issuance.dissolve_spv",
+        "issuance.add_deal",
+        "issuance.change_deal",
+        "issuance.start_structuring_deal",
+        "issuance.submit_for_review_deal",
+        "issuance.open_subscriptions_deal",
+        "issuance.close_book_deal",
+        "issuance.issue_deal",
+        "issuance.start_servicing_deal",
+        "issuance.mature_deal",
+        "issuance.redeem_deal",
+        "issuance.cancel_deal",
+        "issuance.declare_default_deal",
+        "issuance.add_tranche",
+        "issuance.change_tranche",
+        "issuance.add_subscription",
+        "issuance.accept_subscription",
+        "issuance.reject_subscription",
+        "issuance.record_funding_subscription",
+        "issuance.cancel_subscription",
+        "compliance.add_investor",
+        "compliance.change_investor",
+    ],
+    COMPLIANCE_OFFICER: _VIEW_ALL
+    + [
+        "issuance.approve_deal",
+        "issuance.return_to_structuring_deal",
+        "issuance.reject_subscription",
+        "compliance.add_investor",
+        "compliance.change_investor",
+    ],
+    TRUSTEE_AUDITOR: list(_VIEW_ALL),
+    INVESTOR: [
+        "issuance.view_spv",
+        "issuance.view_deal",
+        "issuance.view_tranche",
+        "issuance.view_subscription",
+        "issuance.add_subscription",
+        "issuance.cancel_subscription",
+        "compliance.view_investor",
+        "core.view_auditevent",
+    ],
+}
+
+# Roles whose members work in the admin site (investors use the API and the portal).
+STAFF_ROLES = (ISSUER_OPERATIONS, COMPLIANCE_OFFICER, TRUSTEE_AUDITOR)
+
+# What each role sees of rows that belong to investors (enforced in selectors).
+SCOPE = {
+    ISSUER_OPERATIONS: "all",
+    COMPLIANCE_OFFICER: "all",
+    TRUSTEE_AUDITOR: "all (read-only)",
+    INVESTOR: "own investor profile and subscriptions; deals open for subscription or held",
+}
+
+
+def _permission(dotted: str) -> Permission:
+    app_label, codename = dotted.split(".")
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
+def sync_roles() -> None:
+    """Create the groups and give each exactly the permissions in ``MATRIX``."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.contenttypes.management import create_contenttypes
+
+    for config in apps.get_app_configs():
+        create_contenttypes(config, verbosity=0)
+        create_permissions(config, verbosity=0)
+    for role, perms in MATRIX.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        group.permissions.set([_permission(p) for p in perms])
+
+
+def roles_of(user) -> set[str]:
+    return set(user.groups.values_list("name", flat=True)) if user.is_authenticated else set()
+
+
+def sees_all(user) -> bool:
+    """Staff roles see every row; everyone else only what selectors grant them."""
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or bool(roles_of(user) & set(STAFF_ROLES))

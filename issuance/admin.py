@@ -1,0 +1,134 @@
+from django.contrib import admin, messages
+
+from core.admin_transitions import ServiceAdmin, TransitionAdmin
+from core.errors import Refused
+from issuance import services
+from issuance.models import SPV, Deal, Subscription, Tranche
+
+
+@admin.register(SPV)
+class SPVAdmin(TransitionAdmin):
+    list_display = ["legal_name", "jurisdiction", "lei", "base_currency", "state"]
+    list_filter = ["state", "jurisdiction", "base_currency"]
+    search_fields = ["legal_name", "lei", "registration_number"]
+    readonly_fields = ["state", "created_at", "updated_at"]
+    create_service = staticmethod(services.spv_create)
+    update_service = staticmethod(services.spv_update)
+    update_kwarg = "spv"
+    transition_service = staticmethod(
+        lambda obj, name, actor, reason: services.spv_transition(
+            spv=obj, name=name, actor=actor, reason=reason)
+    )
+
+
+class TrancheInline(admin.TabularInline):
+    model = Tranche
+    fields = ["class_name", "seniority", "original_principal", "current_principal",
+              "coupon_rate", "day_count", "minimum_denomination", "token_symbol"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Deal)
+class DealAdmin(TransitionAdmin):
+    list_display = ["name", "spv", "asset_class", "size", "closing_date", "state"]
+    list_filter = ["state", "asset_class", "currency", "spv"]
+    search_fields = ["name", "spv__legal_name"]
+    list_select_related = ["spv"]
+    date_hierarchy = "closing_date"
+    readonly_fields = ["state", "submitted_by", "approved_by", "created_at", "updated_at"]
+    inlines = [TrancheInline, *TransitionAdmin.inlines]
+    create_service = staticmethod(services.deal_create)
+    update_service = staticmethod(services.deal_update)
+    update_kwarg = "deal"
+    transition_service = staticmethod(
+        lambda obj, name, actor, reason: services.deal_transition(
+            deal=obj, name=name, actor=actor, reason=reason)
+    )
+
+    @admin.display(description="target size", ordering="target_size")
+    def size(self, obj: Deal) -> str:
+        return obj.money(obj.target_size)
+
+
+@admin.register(Tranche)
+class TrancheAdmin(ServiceAdmin):
+    list_display = ["__str__", "seniority", "principal", "outstanding", "coupon_rate",
+                    "token_symbol"]
+    list_filter = ["deal__state", "day_count", "deal"]
+    search_fields = ["class_name", "token_symbol", "deal__name"]
+    list_select_related = ["deal"]
+    readonly_fields = ["current_principal"]
+    create_service = staticmethod(services.tranche_create)
+    update_service = staticmethod(services.tranche_update)
+    update_kwarg = "tranche"
+
+    @admin.display(description="original principal", ordering="original_principal")
+    def principal(self, obj: Tranche) -> str:
+        return obj.deal.money(obj.original_principal)
+
+    @admin.display(description="current principal", ordering="current_principal")
+    def outstanding(self, obj: Tranche) -> str:
+        return obj.deal.money(obj.current_principal)
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(TransitionAdmin):
+    list_display = ["id", "investor", "tranche", "requested", "allocated", "funded", "state"]
+    list_filter = ["state", "tranche__deal"]
+    search_fields = ["investor__legal_name", "tranche__class_name", "tranche__deal__name"]
+    list_select_related = ["investor", "tranche__deal"]
+    readonly_fields = ["allocated_amount", "funded_amount", "state", "created_at", "updated_at"]
+    raw_id_fields = ["investor"]
+    actions = ["record_full_funding"]
+    transition_service = staticmethod(
+        lambda obj, name, actor, reason: services.subscription_transition(
+            subscription=obj, name=name, actor=actor, reason=reason)
+    )
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Amounts change only through transitions and funding; the form is read-only.
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        cleaned = form.cleaned_data
+        obj.pk = services.subscription_request(
+            actor=request.user, investor=cleaned["investor"], tranche=cleaned["tranche"],
+            requested_amount=cleaned["requested_amount"],
+        ).pk
+
+    @admin.action(description="Record full funding of the selected allocations",
+                  permissions=["record_funding"])
+    def record_full_funding(self, request, queryset) -> None:
+        done = 0
+        for sub in queryset.filter(state=Subscription.State.ALLOCATED):
+            try:
+                services.subscription_record_funding(
+                    subscription=sub, actor=request.user,
+                    amount=sub.allocated_amount - sub.funded_amount,
+                    reference="recorded in admin",
+                )
+                done += 1
+            except Refused as exc:
+                messages.error(request, f"Subscription #{sub.pk}: {exc.message}")
+        messages.info(request, f"{done} subscription(s) marked funded.")
+
+    def has_record_funding_permission(self, request) -> bool:
+        return request.user.has_perm("issuance.record_funding_subscription")
+
+    @admin.display(description="requested", ordering="requested_amount")
+    def requested(self, obj: Subscription) -> str:
+        return obj.tranche.deal.money(obj.requested_amount)
+
+    @admin.display(description="allocated", ordering="allocated_amount")
+    def allocated(self, obj: Subscription) -> str:
+        return obj.tranche.deal.money(obj.allocated_amount)
+
+    @admin.display(description="funded", ordering="funded_amount")
+    def funded(self, obj: Subscription) -> str:
+        return obj.tranche.deal.money(obj.funded_amount)

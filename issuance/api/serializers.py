@@ -1,0 +1,83 @@
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from compliance.models import Investor
+from issuance.models import SPV, Deal, Subscription, Tranche
+
+POSITIVE = {"min_value": Decimal("0.01")}
+
+
+class SPVSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SPV
+        fields = ["id", "legal_name", "jurisdiction", "registration_number", "lei", "trustee",
+                  "administrator", "base_currency", "state", "created_at", "updated_at"]
+        read_only_fields = ["state", "created_at", "updated_at"]
+
+
+class DealSerializer(serializers.ModelSerializer):
+    spv_name = serializers.CharField(source="spv.legal_name", read_only=True)
+    submitted_by = serializers.CharField(source="submitted_by.username", default=None,
+                                         read_only=True)
+    approved_by = serializers.CharField(source="approved_by.username", default=None,
+                                        read_only=True)
+
+    class Meta:
+        model = Deal
+        fields = ["id", "spv", "spv_name", "name", "asset_class", "currency", "target_size",
+                  "closing_date", "payment_frequency", "legal_final_maturity", "state",
+                  "submitted_by", "approved_by", "created_at", "updated_at"]
+        read_only_fields = ["state", "created_at", "updated_at"]
+        extra_kwargs = {"target_size": POSITIVE}
+
+    def validate(self, attrs):
+        closing = attrs.get("closing_date", getattr(self.instance, "closing_date", None))
+        maturity = attrs.get("legal_final_maturity",
+                             getattr(self.instance, "legal_final_maturity", None))
+        if closing and maturity and maturity <= closing:
+            raise serializers.ValidationError(
+                {"legal_final_maturity": ["The legal final maturity must be after the closing date."]}
+            )
+        return attrs
+
+
+class TrancheSerializer(serializers.ModelSerializer):
+    currency = serializers.CharField(source="deal.currency", read_only=True)
+
+    class Meta:
+        model = Tranche
+        fields = ["id", "deal", "class_name", "seniority", "currency", "original_principal",
+                  "current_principal", "coupon_rate", "day_count", "payment_frequency",
+                  "minimum_denomination", "token_symbol", "token_decimals"]
+        read_only_fields = ["current_principal"]
+        extra_kwargs = {
+            "original_principal": POSITIVE,
+            "minimum_denomination": POSITIVE,
+            "coupon_rate": {"min_value": Decimal("0"), "max_value": Decimal("0.999999")},
+            "token_decimals": {"max_value": 18},
+            "seniority": {"min_value": 1},
+            "payment_frequency": {"required": False},
+        }
+
+
+class SubscriptionSerializer(serializers.ModelSerializer):
+    currency = serializers.CharField(source="tranche.deal.currency", read_only=True)
+    investor = serializers.PrimaryKeyRelatedField(
+        queryset=Investor.objects.all(), required=False,
+        help_text="Staff name the investor; an investor's own profile is used for investors.",
+    )
+
+    class Meta:
+        model = Subscription
+        fields = ["id", "investor", "tranche", "currency", "requested_amount",
+                  "allocated_amount", "funded_amount", "state", "created_at", "updated_at"]
+        read_only_fields = ["allocated_amount", "funded_amount", "state", "created_at",
+                            "updated_at"]
+        extra_kwargs = {"requested_amount": POSITIVE}
+
+
+class FundingSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=20, decimal_places=2, min_value=Decimal("0.01"))
+    reference = serializers.CharField(max_length=200, required=False, allow_blank=True,
+                                      default="", help_text="Bank or payment reference.")

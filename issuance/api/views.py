@@ -1,0 +1,123 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from compliance.models import Investor
+from core.api.idempotency import idempotent
+from core.api.transitions import IDEMPOTENCY_PARAMETER, with_transition_actions
+from core.api.viewsets import ServiceBackedViewSet
+from core.errors import InvalidInput
+from issuance import selectors, services
+from issuance.api.filters import DealFilter, SPVFilter, SubscriptionFilter, TrancheFilter
+from issuance.api.serializers import (
+    DealSerializer,
+    FundingSerializer,
+    SPVSerializer,
+    SubscriptionSerializer,
+    TrancheSerializer,
+)
+from issuance.models import SPV, Deal, Subscription
+
+
+@with_transition_actions(
+    SPV, lambda obj, name, actor, reason: services.spv_transition(
+        spv=obj, name=name, actor=actor, reason=reason)
+)
+class SPVViewSet(ServiceBackedViewSet):
+    """Special purpose vehicles."""
+
+    serializer_class = SPVSerializer
+    filterset_class = SPVFilter
+    search_fields = ["legal_name", "lei", "registration_number"]
+    ordering_fields = ["legal_name", "created_at"]
+    create_service = staticmethod(services.spv_create)
+    update_service = staticmethod(services.spv_update)
+    update_kwarg = "spv"
+
+    def get_queryset(self):
+        return selectors.spvs_visible_to(self.request.user)
+
+
+@with_transition_actions(
+    Deal, lambda obj, name, actor, reason: services.deal_transition(
+        deal=obj, name=name, actor=actor, reason=reason)
+)
+class DealViewSet(ServiceBackedViewSet):
+    """Deals (securitisations) and their lifecycle."""
+
+    serializer_class = DealSerializer
+    filterset_class = DealFilter
+    search_fields = ["name", "spv__legal_name"]
+    ordering_fields = ["name", "closing_date", "target_size", "created_at"]
+    create_service = staticmethod(services.deal_create)
+    update_service = staticmethod(services.deal_update)
+    update_kwarg = "deal"
+
+    def get_queryset(self):
+        return selectors.deals_visible_to(self.request.user)
+
+
+class TrancheViewSet(ServiceBackedViewSet):
+    """Classes of notes; editable while their deal is draft or structuring."""
+
+    serializer_class = TrancheSerializer
+    filterset_class = TrancheFilter
+    search_fields = ["class_name", "token_symbol", "deal__name"]
+    ordering_fields = ["seniority", "original_principal"]
+    create_service = staticmethod(services.tranche_create)
+    update_service = staticmethod(services.tranche_update)
+    update_kwarg = "tranche"
+
+    def get_queryset(self):
+        return selectors.tranches_visible_to(self.request.user)
+
+
+@with_transition_actions(
+    Subscription, lambda obj, name, actor, reason: services.subscription_transition(
+        subscription=obj, name=name, actor=actor, reason=reason)
+)
+class SubscriptionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Subscriptions: investors see and cancel only their own."""
+
+    serializer_class = SubscriptionSerializer
+    filterset_class = SubscriptionFilter
+    ordering_fields = ["created_at", "requested_amount", "allocated_amount"]
+    service_checked_actions = ("record_funding",)
+
+    def get_queryset(self):
+        return selectors.subscriptions_visible_to(self.request.user)
+
+    @extend_schema(parameters=[IDEMPOTENCY_PARAMETER])
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        investor = data.get("investor")
+        if investor is None:
+            investor = Investor.objects.filter(user=self.request.user).first()
+            if investor is None:
+                raise InvalidInput("Name the investor this subscription is for.", field="investor")
+        tranche = data["tranche"]
+        if not selectors.tranches_visible_to(self.request.user).filter(pk=tranche.pk).exists():
+            raise InvalidInput(f"Tranche {tranche.pk} is not open to you.", field="tranche")
+        serializer.instance = services.subscription_request(
+            actor=self.request.user, investor=investor, tranche=tranche,
+            requested_amount=data["requested_amount"],
+        )
+
+    @extend_schema(request=FundingSerializer, parameters=[IDEMPOTENCY_PARAMETER],
+                   summary="Record cash received for an allocation")
+    @action(detail=True, methods=["post"], url_path="record-funding")
+    @idempotent
+    def record_funding(self, request, pk=None):
+        sub = self.get_object()
+        body = FundingSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.subscription_record_funding(
+            subscription=sub, actor=request.user, amount=body.validated_data["amount"],
+            reference=body.validated_data["reference"],
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=sub.pk)).data)

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Run the product locally: SQLite, demo data, gunicorn, a Celery worker and Redis.
+# Usage: scripts/demo.sh   (make demo). Safe to re-run; Ctrl-C stops everything.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+ensure_venv
+apt_need redis-server redis-server
+
+export DJANGO_SETTINGS_MODULE=config.settings.demo
+PORT=${PORT:-8000}
+mkdir -p var
+RUN_DIR=$(mktemp -d /tmp/greencompute-demo.XXXXXX)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  stop_redis
+  rm -rf "$RUN_DIR"
+}
+trap cleanup EXIT INT TERM
+
+start_redis "$RUN_DIR"
+.venv/bin/python manage.py migrate --noinput -v0
+.venv/bin/python manage.py collectstatic --noinput -v0
+.venv/bin/python manage.py load_demo
+
+.venv/bin/celery -A config worker --loglevel=INFO --concurrency=1 -B \
+  --schedule="$RUN_DIR/celerybeat-schedule" >var/celery.log 2>&1 &
+PIDS+=($!)
+.venv/bin/gunicorn config.wsgi --bind "127.0.0.1:$PORT" --workers 2 \
+  --access-logfile var/access.log >var/gunicorn.log 2>&1 &
+PIDS+=($!)
+
+for _ in $(seq 50); do
+  curl -fsS -o /dev/null "http://127.0.0.1:$PORT/api/schema/" 2>/dev/null && break
+  sleep 0.2
+done
+cat <<TXT
+
+Back office running (Ctrl-C stops it; logs in var/):
+  Admin         http://127.0.0.1:$PORT/admin/
+  API           http://127.0.0.1:$PORT/api/v1/
+  API docs      http://127.0.0.1:$PORT/api/docs/
+  OpenAPI       http://127.0.0.1:$PORT/api/schema/
+  Celery worker pid ${PIDS[0]}, Redis on 127.0.0.1:$REDIS_PORT
+
+TXT
+.venv/bin/python manage.py load_demo --print-logins
+wait

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole test suite against a throwaway PostgreSQL and Redis on loopback.
+# Usage: scripts/test.sh [pytest arguments]   (make test)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+ensure_venv
+apt_need redis-server redis-server
+apt_need initdb postgresql
+
+RUN_DIR=$(mktemp -d /tmp/greencompute-test.XXXXXX)
+cleanup() {
+  stop_redis
+  stop_postgres
+  rm -rf "$RUN_DIR"
+}
+trap cleanup EXIT
+
+start_postgres "$RUN_DIR"
+start_redis "$RUN_DIR"
+export DJANGO_SETTINGS_MODULE=config.settings.test
+
+status=0
+.venv/bin/pytest "$@" || status=$?
+exit $status
