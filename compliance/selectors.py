@@ -6,4 +6,6 @@ from core.roles import sees_all
 
 def investors_visible_to(user) -> QuerySet[Investor]:
     qs = Investor.objects.select_related("user")
-    return qs if sees_all(user) else qs.filter(user=user)
+    if sees_all(user):
+        return qs
+    return qs.filter(user=user) if user.is_authenticated else qs.none()

@@ -16,6 +16,8 @@ def _investor_deals(user) -> Q:
 def spvs_visible_to(user) -> QuerySet[SPV]:
     if sees_all(user):
         return SPV.objects.all()
+    if not user.is_authenticated:
+        return SPV.objects.none()
     deal_ids = Deal.objects.filter(_investor_deals(user)).values("spv_id")
     return SPV.objects.filter(pk__in=deal_ids)
 
@@ -24,6 +26,8 @@ def deals_visible_to(user) -> QuerySet[Deal]:
     qs = Deal.objects.select_related("spv", "submitted_by", "approved_by")
     if sees_all(user):
         return qs
+    if not user.is_authenticated:
+        return qs.none()
     return qs.filter(pk__in=Deal.objects.filter(_investor_deals(user)).values("pk"))
 
 
@@ -31,9 +35,13 @@ def tranches_visible_to(user) -> QuerySet[Tranche]:
     qs = Tranche.objects.select_related("deal")
     if sees_all(user):
         return qs
+    if not user.is_authenticated:
+        return qs.none()
     return qs.filter(deal__in=deals_visible_to(user).values("pk"))
 
 
 def subscriptions_visible_to(user) -> QuerySet[Subscription]:
     qs = Subscription.objects.select_related("investor", "tranche__deal")
-    return qs if sees_all(user) else qs.filter(investor__user=user)
+    if sees_all(user):
+        return qs
+    return qs.filter(investor__user=user) if user.is_authenticated else qs.none()

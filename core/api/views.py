@@ -31,6 +31,8 @@ def audit_events_visible_to(user):
     qs = AuditEvent.objects.select_related("actor", "content_type")
     if sees_all(user):
         return qs
+    if not user.is_authenticated:
+        return qs.none()
     from compliance.models import Investor
     from issuance.models import Subscription
 
