@@ -9,7 +9,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         # Groups and their permissions follow core.roles after every migrate,
         # so a fresh database, the demo and the test database all agree.
-        post_migrate.connect(_sync_roles_after_migrate, weak=False)
+        post_migrate.connect(_sync_roles_after_migrate, sender=self, weak=False)
 
 
 def _sync_roles_after_migrate(sender, **kwargs) -> None:  # noqa: ARG001

@@ -403,7 +403,7 @@ class Subscription(ConcurrentTransitionMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.investor_id} -> {self.tranche_id}"
+        return f"#{self.pk} {self.investor} / {self.tranche}"
 
     @guard
     def _deal_open(self) -> str | None:
