@@ -85,7 +85,7 @@ SCOPE = {
     ISSUER_OPERATIONS: "all",
     COMPLIANCE_OFFICER: "all",
     TRUSTEE_AUDITOR: "all (read-only)",
-    INVESTOR: "own investor profile and subscriptions; deals open for subscription or held",
+    INVESTOR: "own investor profile and subscriptions; deals open for subscription or subscribed to",
 }
 
 
@@ -108,12 +108,17 @@ def sync_roles() -> None:
         group.permissions.set([_permission(p) for p in perms])
 
 
-def roles_of(user) -> set[str]:
-    return set(user.groups.values_list("name", flat=True)) if user.is_authenticated else set()
+def roles_of(user) -> frozenset[str]:
+    """The user's role names, read once per user object (one request)."""
+    if not user.is_authenticated:
+        return frozenset()
+    if not hasattr(user, "_role_names"):
+        user._role_names = frozenset(user.groups.values_list("name", flat=True))
+    return user._role_names
 
 
 def sees_all(user) -> bool:
     """Staff roles see every row; everyone else only what selectors grant them."""
     if not user.is_authenticated:
         return False
-    return user.is_superuser or bool(roles_of(user) & set(STAFF_ROLES))
+    return user.is_superuser or bool(roles_of(user) & frozenset(STAFF_ROLES))

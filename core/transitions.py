@@ -8,7 +8,9 @@ returns ``None`` when the transition may proceed or a sentence saying why not.
 - ``label``: the words shown on buttons and in messages;
 - ``reason_required``: the actor must say why (rejections, cancellations);
 - ``checker_of``: the name of a user field holding the *maker*; the actor must be
-  someone else (maker-checker).
+  someone else (maker-checker);
+- ``bulk_only``: run only by a service (often for many rows at once, as part of
+  another action), never offered as a button or an API action.
 
 Services call :func:`run_transition` inside their own ``transaction.atomic()``
 after locking the row, then do any further work in the same transaction.

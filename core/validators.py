@@ -33,5 +33,5 @@ def validate_lei(value: str) -> None:
         stdnum_lei.validate(value)
     except StdnumError as exc:
         raise ValidationError(
-            f"'{value}' is not a valid LEI (ISO 17442): {exc}.", code="invalid_lei"
+            f"'{value}' is not a valid LEI (ISO 17442): {str(exc).rstrip('.')}.", code="invalid_lei"
         ) from None

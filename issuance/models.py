@@ -376,6 +376,7 @@ class Subscription(ConcurrentTransitionMixin, models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["created_at", "id"], name="subscription_default_order")]
         constraints = [
             models.UniqueConstraint(
                 fields=["investor", "tranche"],
@@ -444,6 +445,12 @@ class Subscription(ConcurrentTransitionMixin, models.Model):
                 permission="issuance.issue_deal", custom={"bulk_only": True})
     def settle(self) -> None:
         pass
+
+    @transition(state, source=[State.REQUESTED, State.ACCEPTED, State.ALLOCATED, State.FUNDED],
+                target=State.CANCELLED, permission="issuance.cancel_deal",
+                custom={"bulk_only": True, "label": "cancel with the deal"})
+    def cancel_with_deal(self) -> None:
+        """Cancelling a deal cancels its live subscriptions; funds received are to be returned."""
 
     @transition(state, source=[State.REQUESTED, State.ACCEPTED], target=State.CANCELLED,
                 permission=lambda sub, user: _may_cancel_subscription(sub, user),

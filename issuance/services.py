@@ -149,33 +149,54 @@ def _allocate_book(*, deal: Deal, actor) -> None:
         _bulk_set(allocated, Subscription.State.ALLOCATED, now)
         _bulk_set(unallocated, Subscription.State.REJECTED, now)
         audit_transitions_bulk(
-            model=Subscription, rows=[(pk, f"#{pk}") for pk, _ in allocated], actor=actor,
+            model=Subscription, rows=_labelled(pk for pk, _ in allocated), actor=actor,
             name="allocate", from_state=Subscription.State.ACCEPTED,
             to_state=Subscription.State.ALLOCATED,
         )
         audit_transitions_bulk(
-            model=Subscription, rows=[(pk, f"#{pk}") for pk, _ in unallocated], actor=actor,
+            model=Subscription, rows=_labelled(pk for pk, _ in unallocated), actor=actor,
             name="reject", from_state=Subscription.State.ACCEPTED,
             to_state=Subscription.State.REJECTED, reason=NOT_ALLOCATED,
         )
 
 
+def _labelled(ids) -> list[tuple[int, str]]:
+    """(pk, name) of subscriptions for bulk audit rows, named as Subscription.__str__ does."""
+    rows = Subscription.objects.filter(pk__in=list(ids)).order_by("id").values_list(
+        "id", "investor__legal_name", "tranche__deal__name", "tranche__class_name")
+    return [(pk, f"#{pk} {investor} / {deal} {tranche}") for pk, investor, deal, tranche in rows]
+
+
 def _bulk_set(rows: list[tuple[int, Decimal]], state: str, now) -> None:
+    """Set allocated amount and state of many accepted subscriptions in one statement."""
     if not rows:
         return
     table = Subscription._meta.db_table
+    accepted = Subscription.State.ACCEPTED
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {table} SET allocated_amount = %s, state = %s, updated_at = %s "  # noqa: S608
-            "WHERE id = %s AND state = %s",
-            [(amount, state, now, pk, Subscription.State.ACCEPTED) for pk, amount in rows],
-        )
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {table} AS s SET allocated_amount = v.amount, state = %s, "  # noqa: S608
+                "updated_at = %s FROM unnest(%s::bigint[], %s::numeric[]) AS v(id, amount) "
+                "WHERE s.id = v.id AND s.state = %s",
+                [state, now, [pk for pk, _ in rows], [amount for _, amount in rows], accepted],
+            )
+            updated = cursor.rowcount
+        else:  # the demo's SQLite
+            cursor.executemany(
+                f"UPDATE {table} SET allocated_amount = %s, state = %s, updated_at = %s "  # noqa: S608
+                "WHERE id = %s AND state = %s",
+                [(amount, state, now, pk, accepted) for pk, amount in rows],
+            )
+            updated = len(rows)
+    if updated != len(rows):  # the rows are locked, so this means a bug, not a race
+        raise Refused(f"Allocation saved {updated} of {len(rows)} subscriptions; nothing was kept.")
 
 
 def _settle_book(*, deal: Deal, actor) -> None:
     """Settle every funded subscription; each tranche's outstanding principal is what settled."""
     funded = Subscription.objects.filter(tranche__deal=deal, state=Subscription.State.FUNDED)
-    rows = [(pk, f"#{pk}") for pk in funded.values_list("id", flat=True)]
+    rows = _labelled(funded.values_list("id", flat=True))
     funded.update(state=Subscription.State.SETTLED, updated_at=timezone.now())
     audit_transitions_bulk(
         model=Subscription, rows=rows, actor=actor, name="settle",
@@ -203,11 +224,11 @@ def _cancel_live_subscriptions(*, deal: Deal, actor, reason: str) -> None:
     )
     by_state = {}
     for pk, state in live.values_list("id", "state"):
-        by_state.setdefault(state, []).append((pk, f"#{pk}"))
+        by_state.setdefault(state, []).append(pk)
     live.update(state=Subscription.State.CANCELLED, updated_at=timezone.now())
-    for state, rows in by_state.items():
+    for state, ids in by_state.items():
         audit_transitions_bulk(
-            model=Subscription, rows=rows, actor=actor, name="cancel", from_state=state,
+            model=Subscription, rows=_labelled(ids), actor=actor, name="cancel_with_deal", from_state=state,
             to_state=Subscription.State.CANCELLED, reason=f"Deal cancelled: {reason}",
         )
 

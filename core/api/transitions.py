@@ -30,9 +30,11 @@ def _make_action(name: str, label: str, reason_required: bool):
 
     handler.__name__ = name
     summary = f"{label.capitalize()}" + (" (a reason is required)" if reason_required else "")
-    return action(detail=True, methods=["post"], url_path=name.replace("_", "-"))(
-        extend_schema(request=TransitionRequestSerializer, summary=summary,
-                      parameters=[IDEMPOTENCY_PARAMETER])(idempotent(handler))
+    # extend_schema must wrap the action: @action replaces the function's ``kwargs``, where
+    # drf-spectacular keeps the override, so applied inside it the override was lost.
+    return extend_schema(request=TransitionRequestSerializer, summary=summary,
+                         parameters=[IDEMPOTENCY_PARAMETER])(
+        action(detail=True, methods=["post"], url_path=name.replace("_", "-"))(idempotent(handler))
     )
 
 

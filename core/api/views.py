@@ -1,3 +1,4 @@
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django_filters import rest_framework as filters
@@ -17,7 +18,16 @@ class AuditEventSerializer(serializers.ModelSerializer):
                   "name", "from_state", "to_state", "reason", "changes"]
 
 
+def _actors_visible_to(request):
+    """Only the people who acted on events this user may see (not every login)."""
+    users = get_user_model().objects.all()
+    if sees_all(request.user):
+        return users
+    return users.filter(pk__in=audit_events_visible_to(request.user).values("actor"))
+
+
 class AuditEventFilter(filters.FilterSet):
+    actor = filters.ModelChoiceFilter(queryset=_actors_visible_to)
     object_type = filters.CharFilter(field_name="content_type__model")
     at_after = filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
     at_before = filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")

@@ -1,5 +1,13 @@
+"""Filters; the choices of a related-object filter are only the rows the user may see.
+
+A filter over every row would list them in the browsable API's filter form and
+tell an investor, by "Select a valid choice", which ids exist.
+"""
+
 from django_filters import rest_framework as filters
 
+from compliance.selectors import investors_visible_to
+from issuance import selectors
 from issuance.models import SPV, Deal, Subscription, Tranche
 
 
@@ -10,6 +18,9 @@ class SPVFilter(filters.FilterSet):
 
 
 class DealFilter(filters.FilterSet):
+    spv = filters.ModelChoiceFilter(
+        queryset=lambda request: selectors.spvs_visible_to(request.user)
+    )
     closing_after = filters.DateFilter(field_name="closing_date", lookup_expr="gte")
     closing_before = filters.DateFilter(field_name="closing_date", lookup_expr="lte")
 
@@ -19,6 +30,10 @@ class DealFilter(filters.FilterSet):
 
 
 class TrancheFilter(filters.FilterSet):
+    deal = filters.ModelChoiceFilter(
+        queryset=lambda request: selectors.deals_visible_to(request.user)
+    )
+
     class Meta:
         model = Tranche
         fields = ["deal", "seniority", "day_count"]
@@ -26,6 +41,12 @@ class TrancheFilter(filters.FilterSet):
 
 class SubscriptionFilter(filters.FilterSet):
     deal = filters.NumberFilter(field_name="tranche__deal")
+    tranche = filters.ModelChoiceFilter(
+        queryset=lambda request: selectors.tranches_visible_to(request.user)
+    )
+    investor = filters.ModelChoiceFilter(
+        queryset=lambda request: investors_visible_to(request.user)
+    )
 
     class Meta:
         model = Subscription

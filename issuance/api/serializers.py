@@ -3,7 +3,9 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from compliance.models import Investor
+from compliance.selectors import investors_visible_to
 from issuance.models import SPV, Deal, Subscription, Tranche
+from issuance.selectors import tranches_visible_to
 
 POSITIVE = {"min_value": Decimal("0.01")}
 
@@ -61,12 +63,26 @@ class TrancheSerializer(serializers.ModelSerializer):
         }
 
 
+class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
+    """An id of a row the requesting user may see (``selector(user)``); any other id is answered
+    as if it did not exist, and the browsable API offers only the visible rows."""
+
+    def __init__(self, selector, **kwargs):
+        self.selector = selector
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return super().get_queryset() if request is None else self.selector(request.user)
+
+
 class SubscriptionSerializer(serializers.ModelSerializer):
     currency = serializers.CharField(source="tranche.deal.currency", read_only=True)
-    investor = serializers.PrimaryKeyRelatedField(
-        queryset=Investor.objects.all(), required=False,
+    investor = VisibleRelatedField(
+        investors_visible_to, queryset=Investor.objects.all(), required=False,
         help_text="Staff name the investor; an investor's own profile is used for investors.",
     )
+    tranche = VisibleRelatedField(tranches_visible_to, queryset=Tranche.objects.all())
 
     class Meta:
         model = Subscription
@@ -75,6 +91,10 @@ class SubscriptionSerializer(serializers.ModelSerializer):
         read_only_fields = ["allocated_amount", "funded_amount", "state", "created_at",
                             "updated_at"]
         extra_kwargs = {"requested_amount": POSITIVE}
+        # No UniqueTogetherValidator from the one-live-subscription constraint: it would make
+        # ``investor`` required (investors omit it) and the service already refuses a second
+        # live subscription, naming the tranche.
+        validators = []
 
 
 class FundingSerializer(serializers.Serializer):

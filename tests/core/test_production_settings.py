@@ -41,9 +41,11 @@ def test_check_deploy_is_clean_with_production_settings():
         ({"ALLOWED_HOSTS": ""}, "Environment variable ALLOWED_HOSTS is required and not set."),
         ({"ALLOWED_HOSTS": "*"}, "ALLOWED_HOSTS must name the hosts; '*' is refused."),
         ({"DATABASE_URL": ""}, "Environment variable DATABASE_URL is required and not set."),
-        ({"DATABASE_URL": "sqlite:////tmp/x.sqlite3"}, "Production needs DATABASE_URL to point at PostgreSQL."),
+        ({"DATABASE_URL": "sqlite:////tmp/x.sqlite3"},
+         "Production needs DATABASE_URL to point at PostgreSQL."),
         ({"CELERY_BROKER_URL": ""}, "Environment variable CELERY_BROKER_URL is required and not set."),
         ({"SECURE_HSTS_SECONDS": "soon"}, "SECURE_HSTS_SECONDS='soon' is not an integer."),
+        ({"SECURE_SSL_REDIRECT": ""}, "SECURE_SSL_REDIRECT='' is not a boolean."),
     ],
 )
 def test_production_refuses_to_start_with_a_missing_or_unsafe_value(override, message):

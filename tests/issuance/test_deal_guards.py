@@ -107,8 +107,9 @@ def test_cancelling_an_open_deal_cancels_its_live_subscriptions(ops, open_deal, 
 
     sub.refresh_from_db()
     assert sub.state == "cancelled"
-    event = AuditEvent.objects.get(object_id=sub.pk, name="cancel")
-    assert event.reason == "Deal cancelled: Market closed."
+    event = AuditEvent.objects.get(object_id=sub.pk, name="cancel_with_deal")
+    assert (event.from_state, event.reason, event.object_repr) == (
+        "accepted", "Deal cancelled: Market closed.", str(sub))
 
 
 def test_tranches_cannot_change_after_submission(ops, officer, draft_deal):

@@ -65,7 +65,7 @@ class Command(BaseCommand):
     def _print_logins(self):
         self.stdout.write("Demo logins (username / password, role):")
         for username, password, role, is_staff in LOGINS:
-            where = "admin + API" if is_staff else "API (token or session)"
+            where = "admin + API" if is_staff else "API (token)"
             self.stdout.write(f"  {username:<12} {password:<24} {role} - {where}")
 
     def _ensure_users(self) -> dict[str, User]:

@@ -1,0 +1,56 @@
+"""Every list endpoint costs the same number of queries for a page of 2 as for a page of 50:
+no query per row. The baseline per endpoint is recorded here; a change to it should be deliberate."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import make_deal, make_investor, subscribe, to_state
+
+pytestmark = pytest.mark.django_db
+
+# (role, endpoint) -> queries for one list page, whatever its size: the token and user, the
+# user's roles (read once per request), the user's permissions (2), the count and the page.
+# Investors' scoping is in subqueries, not extra queries; nothing is fetched per row.
+BASELINE = {
+    ("ops", "spvs"): 6,
+    ("ops", "deals"): 6,
+    ("ops", "tranches"): 6,
+    ("ops", "subscriptions"): 6,
+    ("ops", "investors"): 6,
+    ("ops", "audit-events"): 6,
+    ("investor", "spvs"): 6,
+    ("investor", "deals"): 6,
+    ("investor", "tranches"): 6,
+    ("investor", "subscriptions"): 6,
+    ("investor", "audit-events"): 6,
+}
+
+
+@pytest.fixture
+def many_rows(ops, officer, investor, other_investor, draft_deal):
+    """Three open deals, each of whose tranches three investors (one of them ours) subscribed to."""
+    third = make_investor(actor=ops, name="Third Investor Ltd")
+    for _ in range(3):
+        deal = to_state(make_deal(actor=ops), "open", maker=ops, checker=officer)
+        for tranche in deal.tranches.all():
+            for who in (investor, other_investor, third):
+                subscribe(actor=ops, investor=who, tranche=tranche, amount="100000")
+
+
+@pytest.mark.parametrize(("role", "endpoint"), BASELINE)
+def test_a_list_page_costs_the_same_queries_whatever_its_size(role, endpoint, many_rows, ops,
+                                                              investor_user, api):
+    client = api({"ops": ops, "investor": investor_user}[role])
+    client.get(f"/api/v1/{endpoint}/")  # warm the per-process caches (content types)
+    seen = {}
+
+    for size in (2, 50):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(f"/api/v1/{endpoint}/", {"page_size": size})
+        assert response.status_code == 200
+        seen[size] = (len(response.json()["results"]), len(queries.captured_queries))
+
+    rows = response.json()["count"]
+    assert rows > 2
+    assert seen == {2: (2, BASELINE[role, endpoint]), 50: (min(rows, 50), BASELINE[role, endpoint])}

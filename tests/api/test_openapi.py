@@ -1,0 +1,45 @@
+"""The OpenAPI schema is served, describes the transition actions, and validates without warnings."""
+
+import pytest
+import yaml
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_schema_is_served_as_openapi_3(api, ops):
+    response = api(ops).get("/api/schema/", {"format": "json"})
+
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].split(".")[0] == "3"
+    assert schema["info"]["title"] == "Green-compute ABS back office API"
+    paths = schema["paths"]
+    assert sorted(paths["/api/v1/deals/"]) == ["get", "post"]
+    assert sorted(paths["/api/v1/deals/{id}/"]) == ["get", "patch", "put"]
+    approve = paths["/api/v1/deals/{id}/approve/"]["post"]
+    assert approve["summary"] == "Approve"
+    assert approve["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/TransitionRequestRequest"}
+    assert [(p["name"], p["in"]) for p in approve["parameters"] if p["in"] == "header"] == [
+        ("Idempotency-Key", "header")]
+    cancel = paths["/api/v1/deals/{id}/cancel/"]["post"]
+    assert cancel["summary"] == "Cancel (a reason is required)"
+    assert "post" in paths["/api/v1/subscriptions/{id}/record-funding/"]
+
+
+def test_an_investor_may_leave_out_the_investor_of_a_subscription(api, ops):
+    schema = api(ops).get("/api/schema/", {"format": "json"}).json()
+
+    request = schema["components"]["schemas"]["SubscriptionRequest"]
+    assert sorted(request["required"]) == ["requested_amount", "tranche"]
+    assert "investor" in request["properties"]
+
+
+def test_the_schema_validates_without_warnings(tmp_path):
+    out = tmp_path / "schema.yml"
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+
+    schema = yaml.safe_load(out.read_text())
+    assert "/api/v1/deals/{id}/submit-for-review/" in schema["paths"]
