@@ -26,8 +26,12 @@ export DJANGO_SETTINGS_MODULE=bench.settings
 FIGURES=$RUN_DIR/figures.txt
 echo "==> allocation: close the book of 10,000 subscriptions"
 .venv/bin/python -m bench.allocation | tee -a "$FIGURES"
+echo "==> screening: 10,000 investors against a 50,000-entry list"
+.venv/bin/python -m bench.screening | tee -a "$FIGURES"
 echo "==> API list latency"
 bash bench/api_latency.sh "$RUN_DIR" | tee -a "$FIGURES"
 
+echo "==> metering: one year of hourly metering for 2,000 GPU servers (17.5 million rows)"
+.venv/bin/python -m bench.metering | tee -a "$FIGURES"
 echo "==> figures: $(date +%F), $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
 cat "$FIGURES"

@@ -1,17 +1,100 @@
 from django.contrib import admin
 
 from compliance import services
-from compliance.models import Investor
-from core.admin_transitions import ServiceAdmin
+from compliance.models import (
+    BeneficialOwner,
+    DealEligibility,
+    Document,
+    Investor,
+    InvestorClassification,
+    KycCase,
+    Wallet,
+)
+from core.admin_transitions import AuditEventInline, ServiceAdmin, TransitionAdmin
+
+
+class BeneficialOwnerInline(admin.TabularInline):
+    model = BeneficialOwner
+    fields = ["full_name", "date_of_birth", "nationality", "country_of_residence", "ownership_percent"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Investor)
 class InvestorAdmin(ServiceAdmin):
-    list_display = ["legal_name", "kind", "country_of_residence", "email", "user"]
-    list_filter = ["kind", "country_of_residence"]
-    search_fields = ["legal_name", "email"]
+    list_display = ["legal_name", "kind", "country_of_residence", "nationality", "is_pep", "email", "user"]
+    list_filter = ["kind", "country_of_residence", "is_pep"]
+    search_fields = ["legal_name", "email", "registration_number"]
     list_select_related = ["user"]
     raw_id_fields = ["user"]
+    inlines = [BeneficialOwnerInline, AuditEventInline]
     create_service = staticmethod(services.investor_create)
     update_service = staticmethod(services.investor_update)
     update_kwarg = "investor"
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Written only by services (the queue, the API); the admin shows them with their history."""
+
+    inlines = [AuditEventInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(KycCase)
+class KycCaseAdmin(TransitionAdmin):
+    list_display = ["id", "investor", "kind", "state", "risk_rating", "assignee", "refresh_due", "created_at"]
+    list_filter = ["state", "kind", "risk_rating", "trigger"]
+    search_fields = ["investor__legal_name"]
+    list_select_related = ["investor", "assignee"]
+    readonly_fields = [f.name for f in KycCase._meta.fields]
+    transition_service = staticmethod(
+        lambda obj, name, actor, reason: services.kyc_case_transition(
+            case=obj, name=name, actor=actor, reason=reason, reason_code="other" if reason else "")
+    )
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(Document)
+class DocumentAdmin(ReadOnlyAdmin):
+    list_display = ["id", "investor", "kind", "content_type", "size", "state", "evidence_expires_on"]
+    list_filter = ["kind", "state", "content_type"]
+    search_fields = ["investor__legal_name", "original_name", "sha256"]
+    list_select_related = ["investor"]
+    exclude = ["file"]
+
+
+@admin.register(InvestorClassification)
+class InvestorClassificationAdmin(ReadOnlyAdmin):
+    list_display = ["investor", "regime", "investor_class", "test_passed", "valid_from", "valid_until",
+                    "revoked_at"]
+    list_filter = ["regime", "investor_class"]
+    search_fields = ["investor__legal_name"]
+    list_select_related = ["investor"]
+
+
+@admin.register(Wallet)
+class WalletAdmin(ReadOnlyAdmin):
+    list_display = ["address", "investor", "verified_at"]
+    search_fields = ["address", "investor__legal_name"]
+    list_select_related = ["investor"]
+
+
+@admin.register(DealEligibility)
+class DealEligibilityAdmin(ReadOnlyAdmin):
+    list_display = ["deal", "allowed_classes", "blocked_jurisdictions", "minimum_subscription",
+                    "maximum_investors"]
+    list_select_related = ["deal"]

@@ -4,9 +4,26 @@ from django.urls import path
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-from compliance.api.views import InvestorViewSet
+from assets.api.views import ROUTES as ASSET_ROUTES
+from compliance.api.views import (
+    BeneficialOwnerViewSet,
+    ClassificationViewSet,
+    DealEligibilityViewSet,
+    DocumentViewSet,
+    InvestorViewSet,
+    KycCaseViewSet,
+    WalletChallengeViewSet,
+    WalletViewSet,
+)
 from core.api.views import AuditEventViewSet
 from issuance.api.views import DealViewSet, SPVViewSet, SubscriptionViewSet, TrancheViewSet
+from screening.api.views import (
+    ListEntryViewSet,
+    ListVersionViewSet,
+    ScreeningHitViewSet,
+    ScreeningRunViewSet,
+    WhitelistEntryViewSet,
+)
 
 router = DefaultRouter()
 router.register("spvs", SPVViewSet, basename="spv")
@@ -14,7 +31,21 @@ router.register("deals", DealViewSet, basename="deal")
 router.register("tranches", TrancheViewSet, basename="tranche")
 router.register("subscriptions", SubscriptionViewSet, basename="subscription")
 router.register("investors", InvestorViewSet, basename="investor")
+router.register("beneficial-owners", BeneficialOwnerViewSet, basename="beneficialowner")
+router.register("kyc-cases", KycCaseViewSet, basename="kyccase")
+router.register("documents", DocumentViewSet, basename="document")
+router.register("classifications", ClassificationViewSet, basename="classification")
+router.register("wallets", WalletViewSet, basename="wallet")
+router.register("wallet-challenges", WalletChallengeViewSet, basename="walletchallenge")
+router.register("deal-eligibility", DealEligibilityViewSet, basename="dealeligibility")
 router.register("audit-events", AuditEventViewSet, basename="auditevent")
+router.register("screening/lists", ListVersionViewSet, basename="screening-list")
+router.register("screening/entries", ListEntryViewSet, basename="screening-entry")
+router.register("screening/runs", ScreeningRunViewSet, basename="screening-run")
+router.register("screening/hits", ScreeningHitViewSet, basename="screening-hit")
+router.register("screening/whitelist", WhitelistEntryViewSet, basename="screening-whitelist")
+for prefix, viewset, basename in ASSET_ROUTES:  # collateral and cash flows (assets app)
+    router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),

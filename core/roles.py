@@ -24,6 +24,21 @@ _VIEW_ALL = [
     "issuance.view_subscription",
     "compliance.view_investor",
     "core.view_auditevent",
+    "screening.view_listversion",
+    "screening.view_listentry",
+    "screening.view_screeningrun",
+    "screening.view_screeninghit",
+    "screening.view_whitelistentry",
+]
+
+# Compliance rows every staff role reads (documents are for officers and their investor only).
+_COMPLIANCE_VIEW = [
+    "compliance.view_beneficialowner",
+    "compliance.view_kyccase",
+    "compliance.view_investorclassification",
+    "compliance.view_dealeligibility",
+    "compliance.view_wallet",
+    "compliance.view_walletchallenge",
 ]
 
 MATRIX: dict[str, list[str]] = {
@@ -55,6 +70,14 @@ MATRIX: dict[str, list[str]] = {
         "issuance.cancel_subscription",
         "compliance.add_investor",
         "compliance.change_investor",
+        *_COMPLIANCE_VIEW,
+        "compliance.add_beneficialowner",
+        "compliance.change_beneficialowner",
+        "compliance.add_kyccase",
+        "compliance.submit_kyccase",
+        "compliance.add_document",
+        "compliance.add_dealeligibility",
+        "compliance.change_dealeligibility",
     ],
     COMPLIANCE_OFFICER: _VIEW_ALL
     + [
@@ -63,8 +86,27 @@ MATRIX: dict[str, list[str]] = {
         "issuance.reject_subscription",
         "compliance.add_investor",
         "compliance.change_investor",
+        "screening.add_listversion",
+        "screening.add_screeningrun",
+        "screening.decide_screeninghit",
+        "screening.add_whitelistentry",
+        *_COMPLIANCE_VIEW,
+        "compliance.add_beneficialowner",
+        "compliance.change_beneficialowner",
+        "compliance.add_kyccase",
+        "compliance.submit_kyccase",
+        "compliance.review_kyccase",
+        "compliance.approve_kyccase",
+        "compliance.reject_kyccase",
+        "compliance.view_document",
+        "compliance.add_document",
+        "compliance.decide_document",
+        "compliance.add_investorclassification",
+        "compliance.change_investorclassification",
+        "compliance.add_dealeligibility",
+        "compliance.change_dealeligibility",
     ],
-    TRUSTEE_AUDITOR: list(_VIEW_ALL),
+    TRUSTEE_AUDITOR: _VIEW_ALL + _COMPLIANCE_VIEW,
     INVESTOR: [
         "issuance.view_spv",
         "issuance.view_deal",
@@ -74,8 +116,43 @@ MATRIX: dict[str, list[str]] = {
         "issuance.cancel_subscription",
         "compliance.view_investor",
         "core.view_auditevent",
+        "compliance.view_beneficialowner",
+        "compliance.view_kyccase",
+        "compliance.add_kyccase",
+        "compliance.submit_kyccase",
+        "compliance.view_document",
+        "compliance.add_document",
+        "compliance.view_investorclassification",
+        "compliance.view_dealeligibility",
+        "compliance.view_wallet",
+        "compliance.view_walletchallenge",
+        "compliance.add_walletchallenge",
     ],
 }
+
+# Collateral and cash flows (assets app): operations write, trustee and compliance read, investors none.
+_ASSETS_MODELS = ["site", "device", "appraisal", "insurancepolicy", "investmentmodel", "meterreading",
+                  "meterimportbatch", "counterparty", "lease", "invoice", "invoiceline", "bankstatement",
+                  "bankentry", "bankentrymatch"]
+_ASSETS_VIEW = [f"assets.view_{m}" for m in _ASSETS_MODELS]
+_ASSETS_WRITE = [
+    *(f"assets.{verb}_{m}" for m in ("site", "device", "appraisal", "insurancepolicy", "investmentmodel",
+                                     "counterparty", "lease") for verb in ("add", "change")),
+    "assets.transition_device",
+    "assets.transition_lease",
+    "assets.import_meterimportbatch",
+    "assets.add_invoice",
+    "assets.issue_invoice",
+    "assets.record_payment_invoice",
+    "assets.mark_overdue_invoice",
+    "assets.write_off_invoice",
+    "assets.import_bankstatement",
+    "assets.change_bankentry",
+]
+MATRIX[ISSUER_OPERATIONS] += _ASSETS_VIEW + _ASSETS_WRITE
+MATRIX[COMPLIANCE_OFFICER] += _ASSETS_VIEW
+MATRIX[TRUSTEE_AUDITOR] += _ASSETS_VIEW
+
 
 # Roles whose members work in the admin site (investors use the API and the portal).
 STAFF_ROLES = (ISSUER_OPERATIONS, COMPLIANCE_OFFICER, TRUSTEE_AUDITOR)

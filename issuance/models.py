@@ -262,8 +262,22 @@ class Deal(ConcurrentTransitionMixin, models.Model):
     def close_book(self) -> None:
         pass
 
+    @guard
+    def _every_holder_eligible(self) -> str | None:
+        """Compliance re-checks each investor about to hold notes (KYC, screening, class, place)."""
+        from compliance.eligibility import investor_eligibility
+
+        problems = []
+        funded = Subscription.objects.filter(tranche__deal=self, state=Subscription.State.FUNDED)
+        for sub in funded.select_related("investor").order_by("id"):
+            result = investor_eligibility(sub.investor, self, count_investors=False)
+            if not result.ok:
+                problems.append(f"Subscription #{sub.pk} ({sub.investor}): " + " ".join(result.reasons))
+        return " ".join(problems) or None
+
     @transition(state, source=State.CLOSED, target=State.ISSUED,
-                permission="issuance.issue_deal", conditions=[_every_allocation_funded])
+                permission="issuance.issue_deal",
+                conditions=[_every_allocation_funded, _every_holder_eligible])
     def issue(self) -> None:
         pass
 
@@ -413,8 +427,16 @@ class Subscription(ConcurrentTransitionMixin, models.Model):
             return f"The deal is '{deal.get_state_display()}', not open for subscription."
         return None
 
+    @guard
+    def _investor_eligible(self) -> str | None:
+        from compliance.eligibility import investor_eligibility
+
+        deal = self.tranche.deal
+        result = investor_eligibility(self.investor, deal, amount=self.requested_amount)
+        return None if result.ok else f"{self.investor} is not eligible: " + " ".join(result.reasons)
+
     @transition(state, source=State.REQUESTED, target=State.ACCEPTED,
-                permission="issuance.accept_subscription", conditions=[_deal_open])
+                permission="issuance.accept_subscription", conditions=[_deal_open, _investor_eligible])
     def accept(self) -> None:
         pass
 

@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from compliance.eligibility import require_eligible
 from compliance.models import Investor
 from core.audit import audit_created, audit_event, audit_transitions_bulk, diff, snapshot
 from core.errors import InvalidInput, NotPermitted, Refused
@@ -20,6 +21,7 @@ from core.roles import sees_all
 from core.transitions import check_transition, lock, run_transition
 from issuance.allocation import allocate_lots
 from issuance.models import SPV, Deal, Subscription, Tranche
+from issuance.signals import deal_issued
 
 SPV_FIELDS = ("legal_name", "jurisdiction", "registration_number", "lei", "trustee",
               "administrator", "base_currency")
@@ -124,6 +126,8 @@ def deal_transition(*, deal: Deal, name: str, actor, reason: str = "") -> Deal:
         _allocate_book(deal=deal, actor=actor)
     elif name == "issue":
         _settle_book(deal=deal, actor=actor)
+        deal_pk = deal.pk
+        transaction.on_commit(lambda: deal_issued.send(sender=Deal, deal_id=deal_pk))
     elif name == "cancel":
         _cancel_live_subscriptions(deal=deal, actor=actor, reason=reason)
     return deal
@@ -316,6 +320,7 @@ def subscription_request(
         raise InvalidInput(
             f"{investor} already has a live subscription for {tranche}.", field="tranche"
         )
+    require_eligible(investor, deal, amount=requested_amount)
     sub = Subscription.objects.create(
         investor=investor, tranche=tranche, requested_amount=requested_amount
     )

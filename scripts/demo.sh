@@ -25,6 +25,7 @@ start_redis "$RUN_DIR"
 .venv/bin/python manage.py migrate --noinput -v0
 .venv/bin/python manage.py collectstatic --noinput -v0
 .venv/bin/python manage.py load_demo
+.venv/bin/python manage.py load_demo_assets
 
 .venv/bin/celery -A config worker --loglevel=INFO --concurrency=1 -B \
   --schedule="$RUN_DIR/celerybeat-schedule" >var/celery.log 2>&1 &

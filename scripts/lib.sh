@@ -77,3 +77,4 @@ start_redis() {
 stop_redis() {
   if [ -n "${REDIS_PORT:-}" ]; then redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true; fi
 }
+

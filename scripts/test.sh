@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 ensure_venv
 apt_need redis-server redis-server
 apt_need initdb postgresql
+apt_need chromium chromium
 
 RUN_DIR=$(mktemp -d /tmp/greencompute-test.XXXXXX)
 cleanup() {

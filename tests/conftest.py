@@ -6,6 +6,12 @@ from core import roles
 from tests.factories import make_deal, make_investor, make_user, subscribe, to_state
 
 
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    """KYC documents the tests upload go to a temporary folder, never the repository's var/."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private-media"
+
+
 @pytest.fixture
 def ops(db):
     return make_user(roles.ISSUER_OPERATIONS, "ops")

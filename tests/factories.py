@@ -4,9 +4,12 @@ from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth.models import Group, User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from stdnum.iso7064 import mod_97_10
 
-from compliance.models import Investor
+from compliance import services as compliance_services
+from compliance.models import Investor, KycCase
+from compliance.rules import REQUIRED_DOCUMENTS
 from compliance.services import investor_create
 from core import roles
 from issuance import services
@@ -35,12 +38,47 @@ def make_user(role: str | None, username: str | None = None) -> User:
     return user
 
 
-def make_investor(*, actor: User, user: User | None = None, name: str | None = None) -> Investor:
+def make_investor(*, actor: User, user: User | None = None, name: str | None = None,
+                  eligible: bool = True, **details) -> Investor:
+    """An entity investor in Singapore; ``eligible`` gives it an approved KYB case."""
     n = _next()
-    return investor_create(
-        actor=actor, kind="entity", legal_name=name or f"Investor {n} Ltd",
-        email=f"investor{n}@example.test", country_of_residence="SG", user=user,
-    )
+    values = {"kind": "entity", "legal_name": name or f"Investor {n} Ltd",
+              "email": f"investor{n}@example.test", "country_of_residence": "SG", "user": user,
+              "registration_number": f"2026{n:05d}K", "address": f"{n} Marina Boulevard, Singapore"}
+    investor = investor_create(actor=actor, **{**values, **details})
+    if eligible:
+        approve_kyc(investor)
+    return investor
+
+
+# A tiny but complete PDF: what the content check accepts.
+PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def pdf(name: str = "doc.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
+
+
+def kyc_officers() -> tuple[User, User]:
+    """Two compliance officers (maker and checker) used by the factories' four-eyes approvals."""
+    found = []
+    for username in ("kyc-maker", "kyc-checker"):
+        user = User.objects.filter(username=username).first() or make_user(roles.COMPLIANCE_OFFICER, username)
+        found.append(user)
+    return found[0], found[1]
+
+
+def approve_kyc(investor: Investor) -> KycCase:
+    """Walk a new KYC case to approved through the services: documents accepted, four eyes."""
+    maker, checker = kyc_officers()
+    for kind in REQUIRED_DOCUMENTS[investor.kind]:
+        doc = compliance_services.document_upload(actor=maker, investor=investor, kind=kind, file=pdf())
+        compliance_services.document_decide(document=doc, decision="accept", actor=maker)
+    case = compliance_services.kyc_case_open(actor=maker, investor=investor)
+    for name, actor in (("submit", maker), ("start_review", maker), ("recommend", maker),
+                        ("approve", checker)):
+        case = compliance_services.kyc_case_transition(case=case, name=name, actor=actor)
+    return case
 
 
 def make_spv(*, actor: User, active: bool = True) -> SPV:

@@ -1,9 +1,38 @@
+"""The onboarding API: investors, owners, KYC cases, documents, classification, wallets, eligibility.
+
+Viewsets parse and call services; which rows a user sees comes from compliance.selectors
+(investors see only their own).
+"""
+
+from django.http import FileResponse, Http404
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from compliance import selectors, services
-from compliance.api.serializers import InvestorSerializer
-from compliance.models import Investor
+from compliance.api.serializers import (
+    BeneficialOwnerSerializer,
+    ClassificationSerializer,
+    DealEligibilitySerializer,
+    DocumentDecisionSerializer,
+    DocumentSerializer,
+    EligibilitySerializer,
+    InvestorSerializer,
+    KycCaseSerializer,
+    KycTransitionSerializer,
+    SignatureSerializer,
+    WalletChallengeSerializer,
+    WalletSerializer,
+)
+from compliance.eligibility import investor_eligibility
+from compliance.models import DealEligibility, Investor, KycCase
+from core.api.idempotency import idempotent
+from core.api.transitions import IDEMPOTENCY_PARAMETER
 from core.api.viewsets import ServiceBackedViewSet
+from core.errors import InvalidInput
+from core.transitions import transition_custom, transition_names
 
 
 class InvestorFilter(filters.FilterSet):
@@ -25,3 +54,216 @@ class InvestorViewSet(ServiceBackedViewSet):
 
     def get_queryset(self):
         return selectors.investors_visible_to(self.request.user)
+
+    @extend_schema(responses=EligibilitySerializer,
+                   summary="May this investor invest in a deal now, and why not",
+                   parameters=[OpenApiParameter("deal", int, required=True)])
+    @action(detail=True, methods=["get"])
+    def eligibility(self, request, pk=None):
+        from issuance.selectors import deals_visible_to
+
+        investor = self.get_object()
+        deal_id = request.query_params.get("deal", "")
+        deal = deals_visible_to(request.user).filter(pk=deal_id).first() if deal_id.isdigit() else None
+        if deal is None:
+            raise InvalidInput("Name a deal you may see: ?deal=<id>.", field="deal")
+        result = investor_eligibility(investor, deal)
+        return Response({"investor": investor.pk, "deal": deal.pk, "ok": result.ok,
+                         "reasons": result.reasons})
+
+    @extend_schema(summary="KYC status, classifications in force and verified wallets")
+    @action(detail=True, methods=["get"])
+    def status(self, request, pk=None):
+        investor = self.get_object()
+        case = investor.kyc_cases.order_by("-created_at", "-id").first()
+        approved = investor.kyc_cases.filter(state=KycCase.State.APPROVED).first()
+        return Response({
+            "investor": investor.pk,
+            "latest_case": KycCaseSerializer(case, context={"request": request}).data if case else None,
+            "approved_until": approved.refresh_due if approved else None,
+            "classifications": ClassificationSerializer(
+                investor.classifications.filter(revoked_at__isnull=True), many=True,
+                context={"request": request}).data,
+            "wallets": WalletSerializer(investor.wallets.all(), many=True).data,
+        })
+
+
+class BeneficialOwnerViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Beneficial owners (25 % or more) of entity investors."""
+
+    serializer_class = BeneficialOwnerSerializer
+    filterset_fields = ["investor"]
+
+    def get_queryset(self):
+        return selectors.beneficial_owners_visible_to(self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.beneficial_owner_add(
+            actor=self.request.user, **serializer.validated_data)
+
+
+def _kyc_action(name: str, label: str):
+    def handler(self, request, pk=None):
+        case = self.get_object()
+        body = KycTransitionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.kyc_case_transition(case=case, name=name, actor=request.user,
+                                     reason=body.validated_data["reason"],
+                                     reason_code=body.validated_data["reason_code"])
+        return Response(self.get_serializer(self.get_queryset().get(pk=case.pk)).data)
+
+    handler.__name__ = name
+    return action(detail=True, methods=["post"], url_path=name.replace("_", "-"))(
+        extend_schema(request=KycTransitionSerializer, summary=label.capitalize(),
+                      parameters=[IDEMPOTENCY_PARAMETER])(idempotent(handler)))
+
+
+class KycCaseFilter(filters.FilterSet):
+    class Meta:
+        model = KycCase
+        fields = ["investor", "state", "risk_rating", "assignee"]
+
+
+class KycCaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """KYC / KYB cases; each transition is a POST action (reason_code for rejections and information
+    requests)."""
+
+    serializer_class = KycCaseSerializer
+    filterset_class = KycCaseFilter
+    ordering_fields = ["created_at", "updated_at"]
+    service_checked_actions = (*transition_names(KycCase), "take")
+
+    def get_queryset(self):
+        return selectors.kyc_cases_visible_to(self.request.user)
+
+    @extend_schema(parameters=[IDEMPOTENCY_PARAMETER])
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.kyc_case_open(actor=self.request.user,
+                                                     investor=serializer.validated_data["investor"])
+
+    @extend_schema(request=None, summary="Take the case (assign it to yourself)")
+    @action(detail=True, methods=["post"])
+    def take(self, request, pk=None):
+        case = services.kyc_case_assign(case=self.get_object(), actor=request.user)
+        return Response(self.get_serializer(self.get_queryset().get(pk=case.pk)).data)
+
+
+for _name in transition_names(KycCase):
+    _custom = transition_custom(KycCase, _name)
+    setattr(KycCaseViewSet, _name, _kyc_action(_name, _custom.get("label") or _name.replace("_", " ")))
+
+
+class DocumentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """KYC documents: upload (multipart), download (officers and the owning investor), decide."""
+
+    serializer_class = DocumentSerializer
+    filterset_fields = ["investor", "kind", "state"]
+    service_checked_actions = ("decide", "download")
+
+    def get_queryset(self):
+        if not self.request.user.has_perm("compliance.view_document") and self.action != "create":
+            return selectors.documents_visible_to(self.request.user).none()
+        return selectors.documents_visible_to(self.request.user)
+
+    @extend_schema(parameters=[IDEMPOTENCY_PARAMETER])
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.document_upload(
+            actor=self.request.user, **serializer.validated_data)
+
+    @extend_schema(request=DocumentDecisionSerializer, summary="Accept, reject or ask to revise")
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        doc = self.get_object()
+        body = DocumentDecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.document_decide(document=doc, actor=request.user, **body.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=doc.pk)).data)
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes}, summary="The file itself")
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        doc = self.get_object()
+        if not request.user.has_perm("compliance.view_document"):
+            raise Http404
+        response = FileResponse(doc.file.open("rb"), content_type=doc.content_type, as_attachment=True,
+                                filename=doc.original_name)
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class ClassificationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Investor classification records; officers record them from declared figures."""
+
+    serializer_class = ClassificationSerializer
+    filterset_fields = ["investor", "regime", "investor_class"]
+
+    def get_queryset(self):
+        return selectors.classifications_visible_to(self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.classification_record(
+            actor=self.request.user, **serializer.validated_data)
+
+
+class WalletViewSet(viewsets.ReadOnlyModelViewSet):
+    """Wallets proven to belong to an investor."""
+
+    serializer_class = WalletSerializer
+    filterset_fields = ["investor"]
+
+    def get_queryset(self):
+        return selectors.wallets_visible_to(self.request.user)
+
+
+class WalletChallengeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Ask for a challenge for an address, sign its message (EIP-191), POST the signature to verify."""
+
+    serializer_class = WalletChallengeSerializer
+    service_checked_actions = ("verify",)
+
+    def get_queryset(self):
+        return selectors.wallet_challenges_visible_to(self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.wallet_challenge_issue(
+            actor=self.request.user, **serializer.validated_data)
+
+    @extend_schema(request=SignatureSerializer, responses=WalletSerializer, summary="Verify the signature")
+    @action(detail=True, methods=["post"])
+    def verify(self, request, pk=None):
+        challenge = self.get_object()
+        body = SignatureSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        wallet = services.wallet_verify(actor=request.user, challenge=challenge,
+                                        signature=body.validated_data["signature"])
+        return Response(WalletSerializer(wallet).data)
+
+
+class DealEligibilityViewSet(ServiceBackedViewSet):
+    """A deal's investor restrictions."""
+
+    serializer_class = DealEligibilitySerializer
+    filterset_fields = ["deal"]
+    create_service = staticmethod(services.deal_eligibility_set)
+    update_kwarg = "deal"
+
+    def get_queryset(self):
+        from issuance.selectors import deals_visible_to
+
+        return DealEligibility.objects.select_related("deal").filter(
+            deal__in=deals_visible_to(self.request.user).values("pk"))
+
+    def perform_update(self, serializer):
+        data = {**DealEligibilitySerializer(serializer.instance).data, **serializer.validated_data}
+        values = {k: data[k] for k in ("allowed_classes", "allowed_jurisdictions", "blocked_jurisdictions",
+                                       "minimum_subscription", "maximum_investors")}
+        services.deal_eligibility_set(actor=self.request.user, deal=serializer.instance.deal, **values)
+        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)

@@ -27,6 +27,8 @@ INSTALLED_APPS = [
     "core",
     "compliance",
     "issuance",
+    "screening",
+    "assets",
 ]
 
 MIDDLEWARE = [
@@ -85,6 +87,14 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Uploaded files. KYC documents go under PRIVATE_MEDIA_ROOT, which no URL serves: only
+# compliance.views.document_download, after checking who asks.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+MEDIA_URL = "media/"
+PRIVATE_MEDIA_ROOT = MEDIA_ROOT / "private"
+COMPLIANCE_MAX_UPLOAD_BYTES = env_int("COMPLIANCE_MAX_UPLOAD_BYTES", 10 * 1024 * 1024, minimum=1024)
+WALLET_CHALLENGE_TTL_SECONDS = env_int("WALLET_CHALLENGE_TTL_SECONDS", 600, minimum=30)
+
 LOGIN_URL = "admin:login"
 
 REST_FRAMEWORK = {
@@ -109,7 +119,8 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Green-compute ABS back office API",
     "DESCRIPTION": (
-        "SPVs, deals, tranches, subscriptions and the audit trail. "
+        "Issuance (SPVs, deals, tranches, subscriptions), compliance, screening, collateral and "
+        "cash flows, and the audit trail. "
         "Transitions are POST actions; creating and transitioning POSTs accept "
         "an Idempotency-Key header."
     ),
@@ -137,7 +148,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.purge_idempotency_keys",
         "schedule": 3600.0,
     },
+    "expire-due-kyc-cases": {
+        "task": "compliance.tasks.expire_due_kyc_cases",
+        "schedule": 3600.0,
+    },
+    "mark-overdue-invoices": {
+        "task": "assets.tasks.mark_overdue_invoices",
+        "schedule": 3600.0,
+    },
 }
+
 
 # Idempotency keys are kept this long; a retry after that is a new request.
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24, minimum=1)

@@ -5,16 +5,21 @@ Safe to re-run: users are ensured every time, business data only once.
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from stdnum.iso7064 import mod_97_10
 
+from compliance.demo import clear_for_demo
 from compliance.services import investor_create
 from core import roles
 from issuance import services
 from issuance.models import SPV, Subscription
+from screening.services import list_import
+
+SAMPLE_LIST = Path(__file__).resolve().parents[3] / "screening" / "fixtures" / "sample_targets.simple.csv"
 
 # username, password, role, is_staff
 LOGINS = [
@@ -82,12 +87,16 @@ class Command(BaseCommand):
 
     def _load(self, users: dict[str, User]) -> None:
         ops, ops2, officer = users["ops"], users["ops2"], users["compliance"]
+        list_import(name="demo-sanctions", version_label="2026-11 sample",
+                    data=SAMPLE_LIST.read_bytes(), actor=officer)
         investors = [
             investor_create(actor=ops, kind=kind, legal_name=name, country_of_residence=country,
                             email=f"{name.split()[0].lower()}@demo.invalid",
                             user=users.get(login))
             for name, kind, country, login in INVESTORS
         ]
+        for investor in investors:  # KYC-approved (four eyes), so they may subscribe
+            clear_for_demo(investor, maker=officer, checker=users["compliance2"])
         helios = services.spv_create(
             actor=ops, legal_name="Helios Compute SPV 1 Ltd", jurisdiction="SG",
             registration_number="202612345K", lei=lei("5493HELIOS1"),

@@ -1,0 +1,308 @@
+"""Admin for collateral and cash flows: edits and transitions go through the services."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from assets.models import (
+    Appraisal,
+    BankEntry,
+    BankStatement,
+    Counterparty,
+    Device,
+    InsurancePolicy,
+    InvestmentModel,
+    Invoice,
+    InvoiceLine,
+    Lease,
+    MeterImportBatch,
+    Site,
+)
+from assets.services import bank, fleet, leasing, metering
+from core.admin_transitions import ServiceAdmin, TransitionAdmin
+from core.errors import Refused
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField()
+
+
+class UploadAdminMixin:
+    """Adds an 'Import a file' page to a changelist; the import runs through a service."""
+
+    upload_permission = ""
+    upload_title = ""
+    upload_help = ""
+    change_list_template = "admin/assets/change_list_upload.html"
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [path("upload/", self.admin_site.admin_view(self.upload_view),
+                     name=f"{opts.app_label}_{opts.model_name}_upload"), *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {}
+        if request.user.has_perm(self.upload_permission):
+            opts = self.model._meta
+            extra["upload_url"] = reverse(f"admin:{opts.app_label}_{opts.model_name}_upload")
+        return super().changelist_view(request, {**extra, **(extra_context or {})})
+
+    def upload_view(self, request):
+        if not request.user.has_perm(self.upload_permission):
+            raise PermissionDenied
+        form = UploadForm(request.POST or None, request.FILES or None)
+        errors = []
+        if request.method == "POST" and form.is_valid():
+            try:
+                text = self.run_import(request, form.cleaned_data["file"])
+            except Refused as exc:
+                messages.error(request, exc.message)
+                errors = exc.reasons if len(exc.reasons) > 1 else []
+            else:
+                messages.success(request, text)
+                opts = self.model._meta
+                return redirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+                   "title": self.upload_title, "help": self.upload_help, "errors": errors}
+        return TemplateResponse(request, "admin/assets/upload.html", context)
+
+
+@admin.register(Site)
+class SiteAdmin(ServiceAdmin):
+    list_display = ["name", "country", "grid_region", "grid_emission_factor", "grid_emission_factor_year",
+                    "pue"]
+    list_filter = ["country"]
+    search_fields = ["name", "location", "grid_region"]
+    create_service = staticmethod(fleet.site_create)
+    update_service = staticmethod(fleet.site_update)
+    update_kwarg = "site"
+
+
+class AppraisalInline(ReadOnlyInline):
+    model = Appraisal
+    fields = ["valued_on", "value", "currency", "appraiser", "method"]
+    readonly_fields = fields
+
+
+class InsuranceInline(ReadOnlyInline):
+    model = InsurancePolicy
+    fields = ["insurer", "policy_number", "cover_amount", "currency", "starts_on", "expires_on"]
+    readonly_fields = fields
+
+
+@admin.register(Device)
+class DeviceAdmin(TransitionAdmin):
+    list_display = ["code", "kind", "model", "site", "gpu_count", "cost", "book", "deal", "state"]
+    list_filter = ["state", "kind", "site", "spv", "deal"]
+    search_fields = ["code", "serial_number", "model"]
+    list_select_related = ["site", "deal"]
+    readonly_fields = ["state", "book", "created_at", "updated_at"]
+    inlines = [AppraisalInline, InsuranceInline, *TransitionAdmin.inlines]
+    create_service = staticmethod(fleet.device_create)
+    update_service = staticmethod(fleet.device_update)
+    update_kwarg = "device"
+    transition_service = staticmethod(lambda obj, name, actor, reason: fleet.device_transition(
+        device=obj, name=name, actor=actor, reason=reason))
+
+    @admin.display(description="purchase cost", ordering="purchase_cost")
+    def cost(self, obj: Device) -> str:
+        return obj.money(obj.purchase_cost)
+
+    @admin.display(description="book value today")
+    def book(self, obj: Device) -> str:
+        return obj.money(obj.book_value(fleet.today())) if obj.pk else "-"
+
+
+@admin.register(Appraisal)
+class AppraisalAdmin(ServiceAdmin):
+    list_display = ["device", "valued_on", "value", "currency", "appraiser"]
+    list_filter = ["appraiser"]
+    search_fields = ["device__code", "appraiser"]
+    list_select_related = ["device"]
+    raw_id_fields = ["device"]
+    create_service = staticmethod(fleet.appraisal_record)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # valuation history is recorded, not edited
+
+
+@admin.register(InsurancePolicy)
+class InsurancePolicyAdmin(ServiceAdmin):
+    list_display = ["device", "insurer", "policy_number", "cover_amount", "currency", "expires_on"]
+    list_filter = ["insurer"]
+    search_fields = ["device__code", "policy_number", "insurer"]
+    list_select_related = ["device"]
+    raw_id_fields = ["device"]
+    date_hierarchy = "expires_on"
+    create_service = staticmethod(fleet.insurance_policy_create)
+    update_service = staticmethod(fleet.insurance_policy_update)
+    update_kwarg = "policy"
+
+
+@admin.register(InvestmentModel)
+class InvestmentModelAdmin(ServiceAdmin):
+    list_display = ["name", "kind", "currency", "capex", "payback", "irr", "npv"]
+    list_filter = ["kind"]
+    readonly_fields = ["payback", "irr", "npv"]
+    create_service = staticmethod(fleet.investment_model_create)
+    update_service = staticmethod(fleet.investment_model_update)
+    update_kwarg = "model"
+
+    @admin.display(description="payback (years)")
+    def payback(self, obj) -> str:
+        return str(fleet.investment_model_evaluate(obj).payback_years) if obj.pk else "-"
+
+    @admin.display(description="IRR")
+    def irr(self, obj) -> str:
+        return str(fleet.investment_model_evaluate(obj).irr) if obj.pk else "-"
+
+    @admin.display(description="NPV")
+    def npv(self, obj) -> str:
+        return str(fleet.investment_model_evaluate(obj).npv) if obj.pk else "-"
+
+
+@admin.register(Counterparty)
+class CounterpartyAdmin(ServiceAdmin):
+    list_display = ["legal_name", "country", "kyb_status", "kyb_reviewed_on"]
+    list_filter = ["kyb_status", "country"]
+    search_fields = ["legal_name", "registration_number"]
+    create_service = staticmethod(leasing.counterparty_create)
+    update_service = staticmethod(leasing.counterparty_update)
+    update_kwarg = "counterparty"
+
+
+@admin.register(Lease)
+class LeaseAdmin(TransitionAdmin):
+    list_display = ["reference", "lessee", "gpu_count", "price_per_gpu_hour", "currency", "start_date",
+                    "end_date", "state"]
+    list_filter = ["state", "billing_cycle", "lessee"]
+    search_fields = ["reference", "lessee__legal_name"]
+    list_select_related = ["lessee"]
+    filter_horizontal = ["devices"]
+    readonly_fields = ["state", "created_at", "updated_at"]
+    create_service = staticmethod(leasing.lease_create)
+    update_service = staticmethod(leasing.lease_update)
+    update_kwarg = "lease"
+    transition_service = staticmethod(lambda obj, name, actor, reason: leasing.lease_transition(
+        lease=obj, name=name, actor=actor, reason=reason))
+
+    def save_related(self, request, form, formsets, change) -> None:
+        pass  # devices are set by the service (and audited there)
+
+
+class InvoiceLineInline(ReadOnlyInline):
+    model = InvoiceLine
+    fields = ["position", "kind", "description", "quantity", "unit_price", "amount"]
+    readonly_fields = fields
+    show_change_link = False
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(TransitionAdmin):
+    list_display = ["number", "kind", "lease", "period_start", "total", "outstanding", "due_date", "state"]
+    list_filter = ["state", "kind", "lease__lessee", "period_start"]
+    search_fields = ["number", "lease__reference", "lease__lessee__legal_name"]
+    list_select_related = ["lease"]
+    date_hierarchy = "period_start"
+    inlines = [InvoiceLineInline, *TransitionAdmin.inlines]
+    actions = ["issue_drafts"]
+    transition_service = staticmethod(lambda obj, name, actor, reason: leasing.invoice_transition(
+        invoice=obj, name=name, actor=actor, reason=reason))
+
+    def has_add_permission(self, request) -> bool:
+        return False  # invoices are generated from metering (API or load_demo_assets)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Issue the selected draft invoices", permissions=["issue"])
+    def issue_drafts(self, request, queryset) -> None:
+        done = 0
+        for invoice in queryset.filter(state=Invoice.State.DRAFT):
+            try:
+                leasing.invoice_issue(invoice=invoice, actor=request.user)
+                done += 1
+            except Refused as exc:
+                messages.error(request, f"{invoice}: {exc.message}")
+        messages.info(request, f"{done} invoice(s) issued.")
+
+    def has_issue_permission(self, request) -> bool:
+        return request.user.has_perm("assets.issue_invoice")
+
+
+@admin.register(MeterImportBatch)
+class MeterImportBatchAdmin(UploadAdminMixin, ReadOnlyAdmin):
+    list_display = ["imported_at", "filename", "source", "rows_total", "rows_inserted", "rows_unchanged",
+                    "first_hour", "last_hour", "imported_by"]
+    list_filter = ["source"]
+    search_fields = ["filename", "sha256"]
+    list_select_related = ["imported_by"]
+    upload_permission = "assets.import_meterimportbatch"
+    upload_title = "Import a metering CSV"
+    upload_help = ("Columns: device,hour,gpu_hours,energy_wh[,utilisation]. A file with any bad row imports "
+                   "nothing; re-importing a file changes nothing.")
+
+    def run_import(self, request, upload) -> str:
+        result = metering.import_metering(source=upload.file, actor=request.user, filename=upload.name,
+                                          via=MeterImportBatch.Source.UPLOAD)
+        b = result.batch
+        if result.already_imported:
+            return f"This file was already imported on {b.imported_at:%Y-%m-%d %H:%M}; nothing changed."
+        return f"{b.rows_inserted} rows imported, {b.rows_unchanged} already stored with the same values."
+
+
+class BankEntryInline(ReadOnlyInline):
+    model = BankEntry
+    fields = ["booking_date", "bank_reference", "direction", "amount", "counterparty_name", "category"]
+    readonly_fields = fields
+
+
+@admin.register(BankStatement)
+class BankStatementAdmin(UploadAdminMixin, ReadOnlyAdmin):
+    list_display = ["account", "statement_id", "format", "from_date", "to_date", "closing_balance",
+                    "entries_total", "entries_new", "imported_at"]
+    list_filter = ["format", "account"]
+    inlines = [BankEntryInline]
+    upload_permission = "assets.import_bankstatement"
+    upload_title = "Import a bank statement (camt.053 XML or CSV)"
+    upload_help = "A statement already imported is refused; entries already stored are kept once."
+
+    def run_import(self, request, upload) -> str:
+        statements = bank.bank_statement_import(data=upload.read(), actor=request.user, filename=upload.name)
+        return "; ".join(f"{s.statement_id}: {s.entries_new} new entries, {s.entries_already_stored} "
+                         "already stored" for s in statements)
+
+
+@admin.register(BankEntry)
+class BankEntryAdmin(ReadOnlyAdmin):
+    list_display = ["booking_date", "account", "bank_reference", "direction", "amount", "currency",
+                    "counterparty_name", "category"]
+    list_filter = ["category", "direction", "account"]
+    search_fields = ["bank_reference", "counterparty_name", "remittance_info"]
+    list_select_related = ["statement"]

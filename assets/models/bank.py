@@ -1,0 +1,116 @@
+"""Bank statements (camt.053 or CSV), their entries, and the match table for reconciliation."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from core.money import format_money, money_field
+from core.validators import CURRENCY_CHOICES, validate_currency
+
+
+class BankStatement(models.Model):
+    """One imported bank statement; the same statement (account + id, or same file) is refused."""
+
+    class Format(models.TextChoices):
+        CAMT053 = "camt053", "ISO 20022 camt.053"
+        CSV = "csv", "CSV"
+
+    account = models.CharField(max_length=64, help_text="IBAN or account number.")
+    statement_id = models.CharField(max_length=100, help_text="The bank's statement identifier.")
+    format = models.CharField(max_length=16, choices=Format.choices)
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, validators=[validate_currency])
+    from_date = models.DateField(null=True, blank=True)
+    to_date = models.DateField(null=True, blank=True)
+    opening_balance = money_field(null=True, blank=True)
+    closing_balance = money_field(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, unique=True)
+    filename = models.CharField(max_length=255, blank=True)
+    entries_total = models.PositiveIntegerField()
+    entries_new = models.PositiveIntegerField()
+    entries_already_stored = models.PositiveIntegerField()
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-imported_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["account", "statement_id"],
+                                               name="bank_statement_unique_per_account")]
+        permissions = [("import_bankstatement", "Can import bank statements")]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.statement_id}"
+
+
+class BankEntry(models.Model):
+    """One booked bank entry, stored once per account and bank reference, classified."""
+
+    class Direction(models.TextChoices):
+        CREDIT = "CRDT", "credit (money in)"
+        DEBIT = "DBIT", "debit (money out)"
+
+    class Category(models.TextChoices):
+        LEASE_RECEIPT = "lease_receipt", "lease receipt"
+        CERTIFICATE_SALE = "certificate_sale", "certificate sale"
+        EXPENSE = "expense", "expense"
+        TRANSFER = "transfer", "transfer"
+        UNCLASSIFIED = "unclassified", "unclassified"
+
+    statement = models.ForeignKey(BankStatement, on_delete=models.PROTECT, related_name="entries")
+    account = models.CharField(max_length=64)
+    bank_reference = models.CharField(max_length=100, help_text="The bank's own reference (AcctSvcrRef).")
+    end_to_end_id = models.CharField(max_length=100, blank=True)
+    booking_date = models.DateField()
+    value_date = models.DateField(null=True, blank=True)
+    direction = models.CharField(max_length=4, choices=Direction.choices)
+    amount = money_field(help_text="Always positive; the direction says which way.")
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, validators=[validate_currency])
+    counterparty_name = models.CharField(max_length=200, blank=True)
+    counterparty_account = models.CharField(max_length=64, blank=True)
+    remittance_info = models.CharField(max_length=500, blank=True)
+    bank_transaction_code = models.CharField(max_length=64, blank=True)
+    category = models.CharField(max_length=20, choices=Category.choices, default=Category.UNCLASSIFIED)
+    invoices = models.ManyToManyField("assets.Invoice", through="assets.BankEntryMatch",
+                                      related_name="bank_entries", blank=True)
+
+    class Meta:
+        ordering = ["-booking_date", "bank_reference"]
+        verbose_name_plural = "bank entries"
+        constraints = [
+            models.UniqueConstraint(fields=["account", "bank_reference"],
+                                    name="bank_entry_once_per_reference"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="bank_entry_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        sign = "+" if self.direction == self.Direction.CREDIT else "-"
+        return f"{self.booking_date} {sign}{format_money(self.amount, self.currency)} {self.bank_reference}"
+
+    @property
+    def signed_amount(self) -> Decimal:
+        return self.amount if self.direction == self.Direction.CREDIT else -self.amount
+
+
+class BankEntryMatch(models.Model):
+    """Part of a bank entry applied to an invoice. Many rows per entry (one receipt paying
+    several invoices) and many per invoice (several receipts paying one) are both allowed.
+    Written by the reconciliation engine (a later issue)."""
+
+    entry = models.ForeignKey(BankEntry, on_delete=models.PROTECT, related_name="matches")
+    invoice = models.ForeignKey("assets.Invoice", on_delete=models.PROTECT, related_name="matches")
+    amount = money_field()
+    matched_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    matched_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "bank entry matches"
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "invoice"], name="bank_match_unique_pair"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="bank_match_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} -> {self.invoice_id}: {self.amount}"

@@ -1,0 +1,1 @@
+"""Every write the collateral and cash-flow business knows by name (one module per area)."""

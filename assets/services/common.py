@@ -1,0 +1,58 @@
+"""Helpers shared by the asset services."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from core.audit import audit_event, diff, snapshot
+from core.errors import InvalidInput
+from core.models import AuditEvent
+
+
+def full_clean_or_refuse(instance: models.Model, *, exclude=("state",)) -> None:
+    """``full_clean`` whose first problem becomes an ``InvalidInput`` naming the field."""
+    try:
+        instance.full_clean(exclude=list(exclude))
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            field, errors = next(iter(exc.message_dict.items()))
+            raise InvalidInput(f"{field}: {errors[0]}", field=None if field == "__all__" else field,
+                               reasons=[f"{f}: {m}" for f, ms in exc.message_dict.items() for m in ms]
+                               ) from None
+        raise InvalidInput(exc.messages[0], reasons=exc.messages) from None
+
+
+def create_audited(model_cls: type[models.Model], /, *, actor, fields, **values) -> models.Model:
+    m2m_names = {f.name for f in model_cls._meta.many_to_many}
+    m2m = {k: values.pop(k) for k in list(values) if k in m2m_names}
+    instance = model_cls(**values)
+    full_clean_or_refuse(instance)
+    instance.save()
+    changes = {k: [None, v] for k, v in snapshot(instance, [f for f in fields if f not in m2m_names]).items()}
+    for name, items in m2m.items():
+        getattr(instance, name).set(items)
+        changes[name] = [None, sorted(i.pk for i in items)]
+    audit_event(instance=instance, actor=actor, action=AuditEvent.Action.CREATE, changes=changes)
+    return instance
+
+
+def update_audited(instance: models.Model, *, actor, fields, values: dict) -> models.Model:
+    m2m_names = {f.name for f in type(instance)._meta.many_to_many}
+    before = snapshot(instance, [f for f in fields if f not in m2m_names])
+    m2m = {}
+    for name, value in values.items():
+        if name in m2m_names:
+            m2m[name] = value
+        else:
+            setattr(instance, name, value)
+    full_clean_or_refuse(instance)
+    instance.save()
+    changes = diff(before, snapshot(instance, [f for f in fields if f not in m2m_names]))
+    for name, items in m2m.items():
+        old = sorted(getattr(instance, name).values_list("pk", flat=True))
+        getattr(instance, name).set(items)
+        new = sorted(i.pk for i in items)
+        if old != new:
+            changes[name] = [old, new]
+    if changes:
+        audit_event(instance=instance, actor=actor, action=AuditEvent.Action.UPDATE, changes=changes)
+    return instance

@@ -1,0 +1,122 @@
+"""May this investor invest in this deal now? Always with the reasons why not.
+
+``investor_eligibility(investor, deal, at)`` reads the database but writes nothing.
+It checks, in this order:
+
+1. an approved KYC case whose refresh date is after ``at``;
+2. no screening blockers (confirmed hits, hits awaiting a decision);
+3. with a DealEligibility: a classification in force at ``at`` whose class the deal allows;
+4. residence allowed, residence and nationality not blocked;
+5. the deal's maximum number of investors (an investor already in the deal does not count twice);
+6. the minimum subscription (when an amount is given).
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from compliance.models import DealEligibility, InvestorClass, InvestorClassification, KycCase
+from compliance.rules import screening_blockers
+from core.errors import GuardFailed
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    ok: bool
+    reasons: list[str] = field(default_factory=list)
+
+
+def deal_rules(deal) -> DealEligibility | None:
+    try:
+        return deal.eligibility
+    except DealEligibility.DoesNotExist:
+        return None
+
+
+def kyc_reasons(investor, on) -> list[str]:
+    approved = investor.kyc_cases.filter(state=KycCase.State.APPROVED).first()
+    if approved is None:
+        latest = investor.kyc_cases.order_by("-created_at", "-id").first()
+        if latest is None:
+            return ["No KYC case has been opened for this investor."]
+        return [f"KYC is not approved: the latest case #{latest.pk} is '{latest.get_state_display()}'."]
+    if approved.refresh_due <= on:
+        return [f"KYC approval of case #{approved.pk} expired on {approved.refresh_due.isoformat()}."]
+    return []
+
+
+def classification_reasons(investor, rules: DealEligibility, on) -> list[str]:
+    in_force = [
+        c for c in InvestorClassification.objects.filter(
+            investor=investor, revoked_at__isnull=True, valid_from__lte=on, valid_until__gte=on)
+    ]
+    if not in_force:
+        return [f"No investor classification is in force on {on.isoformat()}."]
+    allowed = set(rules.allowed_classes)
+    if not allowed or allowed & {c.investor_class for c in in_force}:
+        return []
+    labels = dict(InvestorClass.choices)
+    has = ", ".join(sorted({labels[c.investor_class] for c in in_force}))
+    wants = ", ".join(labels.get(c, c) for c in rules.allowed_classes)
+    return [f"Investor class {has} is not allowed in this deal (allowed: {wants})."]
+
+
+def jurisdiction_reasons(investor, rules: DealEligibility) -> list[str]:
+    reasons = []
+    residence, nationality = investor.country_of_residence, investor.nationality
+    if rules.allowed_jurisdictions and residence not in rules.allowed_jurisdictions:
+        reasons.append(f"Residence {residence} is not among the deal's allowed jurisdictions "
+                       f"({', '.join(rules.allowed_jurisdictions)}).")
+    blocked = set(rules.blocked_jurisdictions)
+    if residence in blocked:
+        reasons.append(f"Residence {residence} is a blocked jurisdiction for this deal.")
+    if nationality and nationality in blocked and nationality != residence:
+        reasons.append(f"Nationality {nationality} is a blocked jurisdiction for this deal.")
+    return reasons
+
+
+def investor_count_reasons(investor, deal, rules: DealEligibility) -> list[str]:
+    if rules.maximum_investors is None:
+        return []
+    from issuance.models import Subscription
+
+    others = (
+        Subscription.objects.filter(tranche__deal=deal, state__in=Subscription.LIVE_STATES)
+        .exclude(investor=investor).values("investor").distinct().count()
+    )
+    in_deal = Subscription.objects.filter(
+        tranche__deal=deal, state__in=Subscription.LIVE_STATES, investor=investor).exists()
+    if not in_deal and others >= rules.maximum_investors:
+        return [f"The deal already has its maximum of {rules.maximum_investors} investors."]
+    return []
+
+
+def investor_eligibility(
+    investor, deal, at: datetime | None = None, *, amount: Decimal | None = None,
+    count_investors: bool = True,
+) -> Eligibility:
+    at = at or timezone.now()
+    on = timezone.localdate(at)
+    reasons = kyc_reasons(investor, on)
+    reasons += [f"Screening: {r}" for r in screening_blockers(investor)]
+    rules = deal_rules(deal)
+    if rules is not None:
+        reasons += classification_reasons(investor, rules, on)
+        reasons += jurisdiction_reasons(investor, rules)
+        if count_investors:
+            reasons += investor_count_reasons(investor, deal, rules)
+        if amount is not None and rules.minimum_subscription is not None \
+                and amount < rules.minimum_subscription:
+            reasons.append(f"The amount {deal.money(amount)} is below the deal's minimum subscription "
+                           f"of {deal.money(rules.minimum_subscription)}.")
+    return Eligibility(ok=not reasons, reasons=reasons)
+
+
+def require_eligible(investor, deal, *, amount: Decimal | None = None, at: datetime | None = None) -> None:
+    """Raise GuardFailed naming every reason when the investor may not invest now."""
+    result = investor_eligibility(investor, deal, at, amount=amount)
+    if not result.ok:
+        raise GuardFailed(f"{investor} is not eligible for {deal}: " + " ".join(result.reasons),
+                          reasons=result.reasons)

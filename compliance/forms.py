@@ -1,0 +1,29 @@
+from django import forms
+
+from compliance.models import KycCase, ReasonCode, RiskRating
+
+
+class QueueFilterForm(forms.Form):
+    state = forms.ChoiceField(choices=[("", "open (any)"), *KycCase.State.choices], required=False)
+    risk = forms.ChoiceField(choices=[("", "any"), *RiskRating.choices], required=False)
+    assignee = forms.CharField(required=False, help_text="'me', 'none' or a user id")
+    older_than_days = forms.IntegerField(min_value=0, required=False, label="older than (days)")
+
+
+class CaseDecisionForm(forms.Form):
+    reason_code = forms.ChoiceField(choices=[("", "-"), *ReasonCode.choices], required=False)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2, "cols": 60}), required=False)
+
+
+class DocumentDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("accept", "accept"), ("reject", "reject"),
+                                          ("request_revision", "needs revision")])
+    reason = forms.CharField(required=False)
+    evidence_expires_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class HitDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("mark_false_positive", "false positive"),
+                                          ("confirm", "confirm match")])
+    reason = forms.CharField()
+    whitelist_until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))

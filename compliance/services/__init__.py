@@ -1,0 +1,31 @@
+"""Every write the compliance business knows by name (see each module).
+
+Each service is keyword-only, runs in one transaction, locks what it changes
+(investor before case before document), writes the audit trail in the same
+transaction, and raises a ``core.errors.Refused`` before writing anything when a
+rule says no.
+"""
+
+from compliance.services.classification import classification_record, classification_revoke
+from compliance.services.documents import document_decide, document_upload
+from compliance.services.eligibility import deal_eligibility_set
+from compliance.services.investors import (
+    beneficial_owner_add,
+    beneficial_owner_remove,
+    investor_create,
+    investor_update,
+)
+from compliance.services.kyc import (
+    kyc_case_assign,
+    kyc_case_open,
+    kyc_case_transition,
+    kyc_cases_expire_due,
+)
+from compliance.services.wallets import wallet_challenge_issue, wallet_verify
+
+__all__ = [
+    "beneficial_owner_add", "beneficial_owner_remove", "classification_record",
+    "classification_revoke", "deal_eligibility_set", "document_decide", "document_upload",
+    "investor_create", "investor_update", "kyc_case_assign", "kyc_case_open", "kyc_case_transition",
+    "kyc_cases_expire_due", "wallet_challenge_issue", "wallet_verify",
+]

@@ -1,0 +1,147 @@
+"""The officers' review queue (templates) and the private document download.
+
+Views parse the request and call services; refusals come back as messages naming why.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from compliance import selectors, services
+from compliance.forms import CaseDecisionForm, DocumentDecisionForm, HitDecisionForm, QueueFilterForm
+from compliance.models import Document, KycCase
+from core.errors import Refused
+from core.models import AuditEvent
+from core.transitions import available_transitions, transition_custom
+
+REVIEWER = "compliance.review_kyccase"
+
+
+def _officer(request) -> None:
+    if not request.user.has_perm(REVIEWER):
+        raise PermissionDenied("The review queue is for compliance officers.")
+
+
+@login_required
+def queue(request):
+    _officer(request)
+    form = QueueFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    cases = selectors.review_queue(
+        state=filters.get("state") or "", risk=filters.get("risk") or "",
+        assignee=(filters.get("assignee") or "").strip(), older_than_days=filters.get("older_than_days"),
+        user=request.user,
+    )
+    now = timezone.now()
+    rows = [(case, (now - case.created_at).days) for case in cases[:500]]
+    return render(request, "compliance/queue.html", {"form": form, "rows": rows})
+
+
+def _screening_hits(investor) -> list:
+    from screening.models import ScreeningHit
+
+    return list(ScreeningHit.objects.filter(investor=investor).select_related("entry__list_version")
+                .order_by("state", "-score"))
+
+
+@login_required
+def case_detail(request, pk: int):
+    _officer(request)
+    try:
+        case = selectors.case_page(pk)
+    except KycCase.DoesNotExist:
+        raise Http404 from None
+    transitions = [
+        (t, bool(transition_custom(KycCase, t.name).get("reason_code")))
+        for t in available_transitions(case, request.user)
+    ]
+    history = (AuditEvent.objects.filter(content_type__model="kyccase", content_type__app_label="compliance",
+                                         object_id=case.pk).select_related("actor").order_by("at", "id"))
+    return render(request, "compliance/case_detail.html", {
+        "case": case, "investor": case.investor, "transitions": transitions, "history": history,
+        "hits": _screening_hits(case.investor),
+        "decision_form": CaseDecisionForm(), "document_form": DocumentDecisionForm(),
+        "hit_form": HitDecisionForm(), "age_days": (timezone.now() - case.created_at).days,
+    })
+
+
+def _done(request, pk: int, call, success: str):
+    try:
+        call()
+    except Refused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success)
+    return redirect("compliance:case", pk=pk)
+
+
+@login_required
+@require_POST
+def case_take(request, pk: int):
+    _officer(request)
+    case = get_object_or_404(KycCase, pk=pk)
+    return _done(request, pk, lambda: services.kyc_case_assign(case=case, actor=request.user),
+                 f"You took case #{pk}.")
+
+
+@login_required
+@require_POST
+def case_transition(request, pk: int, name: str):
+    _officer(request)
+    case = get_object_or_404(KycCase, pk=pk)
+    form = CaseDecisionForm(request.POST)
+    form.is_valid()
+    data = form.cleaned_data
+    return _done(request, pk, lambda: services.kyc_case_transition(
+        case=case, name=name, actor=request.user, reason=data.get("reason") or "",
+        reason_code=data.get("reason_code") or ""), f"Case #{pk}: {name.replace('_', ' ')} done.")
+
+
+@login_required
+@require_POST
+def document_decide(request, pk: int, document_id: int):
+    _officer(request)
+    doc = get_object_or_404(Document, pk=document_id)
+    form = DocumentDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Document #{doc.pk}: {form.errors.as_text()}")
+        return redirect("compliance:case", pk=pk)
+    data = form.cleaned_data
+    return _done(request, pk, lambda: services.document_decide(
+        document=doc, decision=data["decision"], actor=request.user, reason=data["reason"],
+        evidence_expires_on=data["evidence_expires_on"]), f"Document #{doc.pk}: decision recorded.")
+
+
+@login_required
+@require_POST
+def hit_decide(request, pk: int, hit_id: int):
+    _officer(request)
+    from screening.models import ScreeningHit
+    from screening.services import hit_decide as decide
+
+    hit = get_object_or_404(ScreeningHit, pk=hit_id)
+    form = HitDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Hit #{hit.pk}: {form.errors.as_text()}")
+        return redirect("compliance:case", pk=pk)
+    data = form.cleaned_data
+    return _done(request, pk, lambda: decide(hit=hit, decision=data["decision"], actor=request.user,
+                                             reason=data["reason"], whitelist_until=data["whitelist_until"]),
+                 f"Hit #{hit.pk}: decision recorded.")
+
+
+@login_required
+def document_download(request, document_id: int):
+    """Serve a document to compliance officers and to its own investor; 404 for everyone else."""
+    if not request.user.has_perm("compliance.view_document"):
+        raise Http404
+    doc = get_object_or_404(selectors.documents_visible_to(request.user), pk=document_id)
+    response = FileResponse(doc.file.open("rb"), content_type=doc.content_type, as_attachment=True,
+                            filename=doc.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

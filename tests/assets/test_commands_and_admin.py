@@ -1,0 +1,119 @@
+"""The import_metering command, the demo loader (twice: idempotent) and the admin pages."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+
+from assets.models import BankEntry, Device, Invoice, Lease, MeterImportBatch, MeterReading, Site
+from tests.assets.builders import make_gpu_server
+
+pytestmark = pytest.mark.django_db
+
+
+def test_import_metering_command(ops, tmp_path, capsys):
+    make_gpu_server(actor=ops, code="GPU-CMD")
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    good.write_text("device,hour,gpu_hours,energy_wh\nGPU-CMD,2026-01-01T00:00:00Z,8,5000\n")
+    bad.write_text("device,hour,gpu_hours,energy_wh\nGPU-CMD,2026-01-01T01:00:00Z,8,999999\n")
+
+    call_command("import_metering", str(good), "--user", "ops")
+    call_command("import_metering", str(good))
+    with pytest.raises(CommandError, match="1 file"):
+        call_command("import_metering", str(bad))
+
+    out, err = capsys.readouterr()
+    assert "good.csv: 1 rows imported, 0 already stored" in out
+    assert "good.csv: already imported" in out
+    assert "line 2: energy 999999 Wh is above" in err
+    assert MeterReading.objects.count() == 1
+    assert MeterImportBatch.objects.get().imported_by == ops
+
+
+def test_demo_assets_load_once(ops):
+    call_command("load_demo")
+    call_command("load_demo_assets")
+    counts = (
+        Site.objects.count(),
+        Device.objects.count(),
+        Lease.objects.count(),
+        Invoice.objects.count(),
+        MeterReading.objects.count(),
+        BankEntry.objects.count(),
+    )
+    call_command("load_demo_assets")
+
+    assert counts == (3, 46, 3, 38, 40 * 8760, 7)
+    assert (
+        Site.objects.count(),
+        Device.objects.count(),
+        Invoice.objects.count(),
+        MeterReading.objects.count(),
+    ) == (3, 46, 38, 40 * 8760)
+    assert set(Invoice.objects.filter(state="overdue").values_list("number", flat=True)) == {
+        "INV-HEL-L-003-202607",
+        "INV-HEL-L-003-202608",
+        "INV-HEL-L-003-202609",
+    }
+    assert set(BankEntry.objects.values_list("category", flat=True)) == {
+        "lease_receipt",
+        "certificate_sale",
+        "expense",
+        "transfer",
+        "unclassified",
+    }
+    assert Lease.objects.filter(state="active").count() == 3
+    assert sum(Device.objects.filter(kind="gpu_server").values_list("gpu_count", flat=True)) == 308
+    assert Decimal(Invoice.objects.get(number="INV-HEL-L-001-202511").total) > 0
+    assert date(2026, 10, 1) in set(Invoice.objects.values_list("period_start", flat=True))
+
+
+@pytest.fixture
+def admin_client_for(client):
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "site",
+        "device",
+        "appraisal",
+        "insurancepolicy",
+        "investmentmodel",
+        "counterparty",
+        "lease",
+        "invoice",
+        "meterimportbatch",
+        "bankstatement",
+        "bankentry",
+    ],
+)
+def test_admin_changelists_open_for_ops_and_trustee(model, ops, trustee, admin_client_for):
+    make_gpu_server(actor=ops)
+    for user in (ops, trustee):
+        assert admin_client_for(user).get(f"/admin/assets/{model}/").status_code == 200
+
+
+def test_admin_metering_upload_lists_bad_rows_and_trustee_may_not_upload(ops, trustee, admin_client_for):
+    make_gpu_server(actor=ops, code="GPU-ADM")
+    client = admin_client_for(ops)
+    bad = SimpleUploadedFile(
+        "m.csv",
+        b"device,hour,gpu_hours,energy_wh\nNOPE,2026-01-01T00:00:00Z,1,1\n"
+        b"GPU-ADM,2026-01-01T00:00:00Z,-1,1\n",
+    )
+    response = client.post("/admin/assets/meterimportbatch/upload/", {"file": bad})
+    assert response.status_code == 200
+    assert b"line 2: unknown device" in response.content
+    assert b"line 3: negative value: gpu_hours -1" in response.content
+    good = SimpleUploadedFile("m.csv", b"device,hour,gpu_hours,energy_wh\nGPU-ADM,2026-01-01T00:00:00Z,1,1\n")
+    assert client.post("/admin/assets/meterimportbatch/upload/", {"file": good}).status_code == 302
+    assert MeterReading.objects.count() == 1
+    assert admin_client_for(trustee).get("/admin/assets/meterimportbatch/upload/").status_code == 403
