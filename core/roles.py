@@ -153,6 +153,13 @@ MATRIX[ISSUER_OPERATIONS] += _ASSETS_VIEW + _ASSETS_WRITE
 MATRIX[COMPLIANCE_OFFICER] += _ASSETS_VIEW
 MATRIX[TRUSTEE_AUDITOR] += _ASSETS_VIEW
 
+# The chain (chain app): staff read intents, contracts, the index and snapshots; operations may
+# ask the chain about open intents now. Chain writes happen only through chain services.
+_CHAIN_VIEW = [f"chain.view_{m}" for m in ("chaintransaction", "contract", "indexercursor", "reorgalert",
+                                           "tokentransfer", "chainevent", "holdersnapshot", "holderbalance")]
+MATRIX[ISSUER_OPERATIONS] += _CHAIN_VIEW + ["chain.follow_chaintransaction"]
+MATRIX[COMPLIANCE_OFFICER] += _CHAIN_VIEW
+MATRIX[TRUSTEE_AUDITOR] += _CHAIN_VIEW
 
 # Roles whose members work in the admin site (investors use the API and the portal).
 STAFF_ROLES = (ISSUER_OPERATIONS, COMPLIANCE_OFFICER, TRUSTEE_AUDITOR)

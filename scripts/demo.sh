@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 ensure_venv
 apt_need redis-server redis-server
+ensure_node_modules
 
 export DJANGO_SETTINGS_MODULE=config.settings.demo
 PORT=${PORT:-8000}
@@ -14,6 +15,7 @@ mkdir -p var
 RUN_DIR=$(mktemp -d /tmp/greencompute-demo.XXXXXX)
 PIDS=()
 cleanup() {
+  stop_anvil
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   stop_redis
@@ -22,10 +24,12 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 start_redis "$RUN_DIR"
+start_anvil "$RUN_DIR"
 .venv/bin/python manage.py migrate --noinput -v0
 .venv/bin/python manage.py collectstatic --noinput -v0
 .venv/bin/python manage.py load_demo
 .venv/bin/python manage.py load_demo_assets
+.venv/bin/python manage.py chain_demo
 
 .venv/bin/celery -A config worker --loglevel=INFO --concurrency=1 -B \
   --schedule="$RUN_DIR/celerybeat-schedule" >var/celery.log 2>&1 &
@@ -46,6 +50,7 @@ Back office running (Ctrl-C stops it; logs in var/):
   API docs      http://127.0.0.1:$PORT/api/docs/
   OpenAPI       http://127.0.0.1:$PORT/api/schema/
   Celery worker pid ${PIDS[0]}, Redis on 127.0.0.1:$REDIS_PORT
+  Local chain   $CHAIN_RPC_URL (anvil, chain id $CHAIN_ID; contracts in the admin under Chain)
 
 TXT
 .venv/bin/python manage.py load_demo --print-logins

@@ -78,3 +78,54 @@ stop_redis() {
   if [ -n "${REDIS_PORT:-}" ]; then redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true; fi
 }
 
+# npm packages of the EVM toolchain (solc, OpenZeppelin, anvil): npm ci when node_modules is
+# missing or package-lock.json changed since the last install.
+ensure_node_modules() {
+  local want have
+  want=$(sha256sum package-lock.json | cut -d' ' -f1)
+  have=$(cat node_modules/.package-lock.sha256 2>/dev/null || true)
+  if [ ! -d node_modules ] || [ "$want" != "$have" ]; then
+    echo "==> installing npm packages (npm ci)"
+    npm ci --no-audit --no-fund --loglevel=error
+    echo "$want" > node_modules/.package-lock.sha256
+  fi
+}
+
+# The anvil binary shipped inside the npm package for this platform.
+anvil_bin() {
+  local arch
+  case "$(uname -m)" in x86_64|amd64) arch=amd64 ;; aarch64|arm64) arch=arm64 ;; *) arch=$(uname -m) ;; esac
+  echo "node_modules/@foundry-rs/anvil-linux-$arch/bin/anvil"
+}
+
+# start_anvil DIR [ANVIL ARGS...]: a throwaway local chain on loopback (state cache inside DIR, never
+# --prune-history: record-date snapshots need historical state). Sets ANVIL_PID and exports
+# CHAIN_RPC_URL, CHAIN_ID, CHAIN_CONFIRMATIONS and CHAIN_SIGNER_KEY_FILE (anvil's public dev key 0).
+start_anvil() {
+  local dir=$1/anvil
+  shift
+  mkdir -p "$dir"
+  ANVIL_PORT=$(free_port)
+  "$(anvil_bin)" --host 127.0.0.1 --port "$ANVIL_PORT" --chain-id 31337 --hardfork prague \
+    --cache-path "$dir/cache" --accounts 10 "$@" >"$dir/anvil.log" 2>&1 &
+  ANVIL_PID=$!
+  export CHAIN_RPC_URL="http://127.0.0.1:$ANVIL_PORT"
+  for _ in $(seq 100); do
+    curl -fsS -H 'Content-Type: application/json' -d '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' \
+      "$CHAIN_RPC_URL" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  export CHAIN_ID=31337
+  export CHAIN_CONFIRMATIONS=${CHAIN_CONFIRMATIONS:-2}
+  # Anvil's well-known dev account 0; a real network sets CHAIN_SIGNER_KEY(_FILE) itself.
+  (umask 077; echo "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80" >"$dir/signer.key")
+  export CHAIN_SIGNER_KEY_FILE="$dir/signer.key"
+  echo "==> anvil on $CHAIN_RPC_URL (chain id $CHAIN_ID)"
+}
+
+stop_anvil() {
+  if [ -n "${ANVIL_PID:-}" ]; then
+    kill "$ANVIL_PID" 2>/dev/null || true
+    wait "$ANVIL_PID" 2>/dev/null || true
+  fi
+}

@@ -8,10 +8,12 @@ cd "$(dirname "$0")/.."
 ensure_venv
 apt_need redis-server redis-server
 apt_need initdb postgresql
+ensure_node_modules
 apt_need chromium chromium
 
 RUN_DIR=$(mktemp -d /tmp/greencompute-test.XXXXXX)
 cleanup() {
+  stop_anvil
   stop_redis
   stop_postgres
   rm -rf "$RUN_DIR"
@@ -20,6 +22,7 @@ trap cleanup EXIT
 
 start_postgres "$RUN_DIR"
 start_redis "$RUN_DIR"
+start_anvil "$RUN_DIR"
 export DJANGO_SETTINGS_MODULE=config.settings.test
 
 status=0

@@ -1,5 +1,6 @@
 """Settings shared by every environment. Environment-specific modules import from here."""
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -29,6 +30,7 @@ INSTALLED_APPS = [
     "issuance",
     "screening",
     "assets",
+    "chain",
 ]
 
 MIDDLEWARE = [
@@ -156,8 +158,25 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assets.tasks.mark_overdue_invoices",
         "schedule": 3600.0,
     },
+    "chain-follow-transactions": {
+        "task": "chain.tasks.follow_transactions",
+        "schedule": 15.0,
+    },
+    "chain-index-events": {
+        "task": "chain.tasks.index_events",
+        "schedule": 30.0,
+    },
 }
 
+# The chain (chain app; docs/chain.md). Empty CHAIN_RPC_URL: no chain, chain tasks do nothing.
+# The signer's private key is read from CHAIN_SIGNER_KEY or the file CHAIN_SIGNER_KEY_FILE by
+# chain.signer when it signs; it is never stored in settings, the database or logs.
+CHAIN_RPC_URL = os.environ.get("CHAIN_RPC_URL", "")
+CHAIN_ID = env_int("CHAIN_ID", 31337, minimum=1)
+CHAIN_CONFIRMATIONS = env_int("CHAIN_CONFIRMATIONS", 2)
+CHAIN_RPC_TIMEOUT_SECONDS = env_int("CHAIN_RPC_TIMEOUT_SECONDS", 30, minimum=1)
+CHAIN_SIGNER_KEY_FILE = os.environ.get("CHAIN_SIGNER_KEY_FILE", "")
+CHAIN_EXPLORER_TX_URL = os.environ.get("CHAIN_EXPLORER_TX_URL", "")  # e.g. https://etherscan.io/tx/{hash}
 
 # Idempotency keys are kept this long; a retry after that is a new request.
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24, minimum=1)

@@ -1,0 +1,195 @@
+"""Read-only admin for the chain: intents with explorer-style details, contracts, the indexer
+(cursor, backlog, reorg alerts), indexed rows and holder snapshots. Writes happen only through
+chain.services / chain.txmanager."""
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.utils.html import format_html
+
+from chain import txmanager
+from chain.models import (
+    ChainEvent,
+    ChainTransaction,
+    Contract,
+    HolderBalance,
+    HolderSnapshot,
+    IndexerCursor,
+    ReorgAlert,
+    TokenTransfer,
+)
+from chain.rpc import NodeUnavailable, RPCError
+from core.errors import Refused
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+def _short(value: str, n: int = 10) -> str:
+    return f"{value[:n]}…{value[-4:]}" if value and len(value) > n + 4 else value
+
+
+@admin.register(ChainTransaction)
+class ChainTransactionAdmin(ReadOnlyAdmin):
+    list_display = ["id", "purpose", "state", "nonce", "hash_short", "block_number", "gas_used", "created_at"]
+    list_filter = ["state", "purpose", "chain_id"]
+    search_fields = ["idempotency_key", "tx_hash", "to_address", "purpose"]
+    list_select_related = ["signer"]
+    date_hierarchy = "created_at"
+    actions = ["follow_now"]
+    fieldsets = [
+        (
+            "Status",
+            {
+                "fields": [
+                    "state",
+                    "error",
+                    "explorer",
+                    "created_at",
+                    "signed_at",
+                    "broadcast_at",
+                    "mined_at",
+                    "confirmed_at",
+                    "broadcast_count",
+                ]
+            },
+        ),
+        ("Intent", {"fields": ["idempotency_key", "purpose", "payload"]}),
+        (
+            "Transaction",
+            {
+                "fields": [
+                    "chain_id",
+                    "tx_hash",
+                    "sender",
+                    "to_address",
+                    "contract_address",
+                    "nonce",
+                    "value",
+                    "gas_limit",
+                    "max_fee_per_gas",
+                    "max_priority_fee_per_gas",
+                    "data",
+                ]
+            },
+        ),
+        (
+            "Receipt",
+            {"fields": ["block_number", "block_hash", "gas_used", "effective_gas_price", "fee_paid"]},
+        ),
+    ]
+
+    @admin.display(description="hash")
+    def hash_short(self, obj: ChainTransaction) -> str:
+        return _short(obj.tx_hash)
+
+    @admin.display(description="from")
+    def sender(self, obj: ChainTransaction) -> str:
+        return obj.signer.address
+
+    @admin.display(description="fee paid (wei)")
+    def fee_paid(self, obj: ChainTransaction) -> str:
+        if obj.gas_used is None or obj.effective_gas_price is None:
+            return "-"
+        return f"{obj.gas_used * int(obj.effective_gas_price):,}"
+
+    @admin.display(description="explorer")
+    def explorer(self, obj: ChainTransaction) -> str:
+        template = settings.CHAIN_EXPLORER_TX_URL
+        if not template or not obj.tx_hash:
+            return "-"
+        return format_html(
+            '<a href="{}" rel="noopener">{}</a>', template.format(hash=obj.tx_hash), obj.tx_hash
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f for fs in self.fieldsets for f in fs[1]["fields"]]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_follow_permission(self, request) -> bool:
+        return request.user.has_perm("chain.follow_chaintransaction")
+
+    @admin.action(
+        description="Ask the chain now (sign / broadcast / follow open intents)", permissions=["follow"]
+    )
+    def follow_now(self, request, queryset):
+        done = 0
+        for tx in queryset.filter(state__in=ChainTransaction.OPEN_STATES).order_by("signer_id", "nonce"):
+            try:
+                txmanager.drive(tx)
+                done += 1
+            except (Refused, RPCError, NodeUnavailable) as exc:
+                self.message_user(request, f"#{tx.pk}: {exc}", messages.ERROR)
+        self.message_user(request, f"{done} open intent(s) followed.", messages.INFO)
+
+
+@admin.register(Contract)
+class ContractAdmin(ReadOnlyAdmin):
+    list_display = ["name", "kind", "address", "chain_id", "deployed_block", "tranche", "spv"]
+    list_filter = ["kind", "chain_id"]
+    search_fields = ["name", "address"]
+    list_select_related = ["tranche__deal", "spv"]
+
+
+@admin.register(IndexerCursor)
+class IndexerCursorAdmin(ReadOnlyAdmin):
+    list_display = ["chain_id", "last_block", "safe_block", "chunk_size", "halted", "updated_at"]
+
+
+@admin.register(ReorgAlert)
+class ReorgAlertAdmin(ReadOnlyAdmin):
+    list_display = ["chain_id", "detected_at", "fork_block", "safe_block", "resolved_at"]
+    readonly_fields = ["chain_id", "detected_at", "fork_block", "safe_block", "message", "resolved_at"]
+
+
+@admin.register(TokenTransfer)
+class TokenTransferAdmin(ReadOnlyAdmin):
+    list_display = ["block_number", "log_index", "contract", "sender", "recipient", "value", "final"]
+    list_filter = ["final", "contract"]
+    search_fields = ["tx_hash", "sender", "recipient"]
+    list_select_related = ["contract"]
+
+
+@admin.register(ChainEvent)
+class ChainEventAdmin(ReadOnlyAdmin):
+    list_display = ["block_number", "log_index", "contract", "name", "final"]
+    list_filter = ["name", "final", "contract"]
+    search_fields = ["tx_hash", "name"]
+    list_select_related = ["contract"]
+
+
+class HolderBalanceInline(admin.TabularInline):
+    model = HolderBalance
+    fields = ["wallet", "balance"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(HolderSnapshot)
+class HolderSnapshotAdmin(ReadOnlyAdmin):
+    list_display = ["contract", "block_number", "record_date", "holder_count", "total_supply", "content_hash"]
+    list_select_related = ["contract"]
+    readonly_fields = [
+        "contract",
+        "block_number",
+        "block_hash",
+        "record_date",
+        "total_supply",
+        "holder_count",
+        "content_hash",
+        "created_at",
+    ]
+    inlines = [HolderBalanceInline]

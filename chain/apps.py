@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class ChainConfig(AppConfig):
+    name = "chain"
+    verbose_name = "chain (tokens, transactions, indexer)"
+
+    def ready(self) -> None:
+        from chain import receivers  # noqa: F401  (connects issuance.signals.deal_issued)
