@@ -77,6 +77,8 @@ class Command(BaseCommand):
         HolderSnapshot.objects.filter(contract__chain_id=31337).delete()
         for model in (TokenTransfer, ChainEvent, IndexedBlock, IndexerCursor):
             model.objects.filter(chain_id=31337).delete()
+        # Tokens point at their registry (protected), so they go first.
+        Contract.objects.filter(chain_id=31337, registry__isnull=False).delete()
         Contract.objects.filter(chain_id=31337).delete()
         ChainTransaction.objects.filter(chain_id=31337).delete()
         Signer.objects.filter(chain_id=31337).delete()
