@@ -4,6 +4,7 @@ chain.services / chain.txmanager."""
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.db.models import Count, Min
 from django.utils.html import format_html
 
 from chain import txmanager
@@ -111,6 +112,19 @@ class ChainTransactionAdmin(ReadOnlyAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f for fs in self.fieldsets for f in fs[1]["fields"]]
+
+    def changelist_view(self, request, extra_context=None):
+        """The backlog on top: open intents per state (one grouped query), and the oldest one."""
+        rows = list(
+            ChainTransaction.objects.filter(state__in=ChainTransaction.OPEN_STATES)
+            .values("state")
+            .annotate(n=Count("id"), oldest=Min("created_at"))
+        )
+        counts = {r["state"]: r["n"] for r in rows}
+        oldest = min((r["oldest"] for r in rows), default=None)
+        backlog = [(s, s.label, counts.get(s, 0)) for s in ChainTransaction.OPEN_STATES]
+        extra = {"backlog": backlog, "backlog_total": sum(counts.values()), "backlog_oldest": oldest}
+        return super().changelist_view(request, extra_context={**extra, **(extra_context or {})})
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False

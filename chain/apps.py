@@ -6,4 +6,4 @@ class ChainConfig(AppConfig):
     verbose_name = "chain (tokens, transactions, indexer)"
 
     def ready(self) -> None:
-        from chain import receivers  # noqa: F401  (connects issuance.signals.deal_issued)
+        from chain import receivers  # noqa: F401  (connects issuance, compliance and screening signals)

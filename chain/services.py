@@ -311,3 +311,98 @@ def mint_deal_allocations(
         )
     log.info("deal %s: %s mint intents", deal.pk, len(sent))
     return sent
+
+
+# ---- wiring to compliance and screening (chain.receivers -> chain.tasks -> here)
+
+
+def registries_for(investor):
+    """The deployed identity registries of every SPV the investor has a live subscription with."""
+    from issuance.models import Subscription
+
+    return Contract.objects.filter(
+        kind=Contract.Kind.IDENTITY_REGISTRY,
+        chain_id=settings.CHAIN_ID,
+        spv__deals__tranches__subscriptions__investor=investor,
+        spv__deals__tranches__subscriptions__state__in=Subscription.LIVE_STATES,
+    ).distinct().order_by("id")
+
+
+def register_investor_wallets(*, investor, actor=None, rpc: RPC | None = None) -> list[ChainTransaction]:
+    """Put each allowlistable wallet of ``investor`` (verified, KYC approved and unexpired) into
+    every relevant registry; a wallet already there whose validity ended earlier than the current
+    KYC's refresh date gets its validity extended. Idempotent: reads the registry first, and every
+    write is keyed by (registry, wallet[, validity])."""
+    from compliance.selectors import allowlistable_wallets
+
+    rpc = rpc or get_rpc()
+    wallets = list(allowlistable_wallets().filter(investor=investor).order_by("id"))
+    registries = list(registries_for(investor))
+    if not wallets or not registries:
+        return []
+    valid_until = int(_kyc_valid_until(investor).timestamp())
+    sent = []
+    for registry in registries:
+        for wallet in wallets:
+            investor_id, _country, current_until = call(
+                registry.kind, registry.address, "identity", wallet.address, rpc=rpc
+            )
+            if investor_id == bytes(32):
+                tx = register_wallet(registry=registry, address=wallet.address, investor=investor,
+                                     actor=actor, rpc=rpc)
+            elif investor_id == investor_id_bytes(investor.pk) and current_until < valid_until:
+                tx = wait_mined(
+                    tx_send(
+                        key=f"update-identity:{registry.chain_id}:{registry.address}:{wallet.address}"
+                        f":{valid_until}",
+                        purpose="update identity",
+                        to=registry.address,
+                        data=abi.encode_call(registry.kind, "updateIdentity", wallet.address,
+                                             country_code(investor.country_of_residence), valid_until),
+                        payload={"investor": investor.pk, "wallet": wallet.address},
+                        actor=actor,
+                        rpc=rpc,
+                    ),
+                    rpc=rpc,
+                )
+            elif investor_id != investor_id_bytes(investor.pk):
+                log.error("wallet %s is registered to another investor in %s; not registered",
+                          wallet.address, registry.name)
+                continue
+            else:
+                tx = None
+            if tx is not None:
+                sent.append(tx)
+    log.info("investor %s: %s registry writes", investor.pk, len(sent))
+    return sent
+
+
+def freeze_investor_wallets(
+    *, investor, event: str, actor=None, rpc: RPC | None = None
+) -> list[ChainTransaction]:
+    """Freeze every wallet of ``investor`` on every deployed tranche token because of ``event``
+    (e.g. "kyc-expired:case:12"). Wallets already frozen are left alone; each freeze is keyed by
+    (token, wallet, event), so repeating the event sends nothing twice."""
+    rpc = rpc or get_rpc()
+    addresses = list(investor.wallets.order_by("id").values_list("address", flat=True))
+    tokens = list(
+        Contract.objects.filter(kind=Contract.Kind.TRANCHE_TOKEN, chain_id=settings.CHAIN_ID).order_by("id")
+    )
+    sent = []
+    for token in tokens:
+        for address in addresses:
+            if call(token.kind, token.address, "isFrozen", address, rpc=rpc):
+                continue
+            sent.append(
+                tx_send(
+                    key=f"freeze:{token.chain_id}:{token.address}:{address}:{event}",
+                    purpose="freeze wallet",
+                    to=token.address,
+                    data=abi.encode_call(token.kind, "setAddressFrozen", address, True),
+                    payload={"investor": investor.pk, "wallet": address, "event": event},
+                    actor=actor,
+                    rpc=rpc,
+                )
+            )
+    log.info("investor %s (%s): %s freeze intents", investor.pk, event, len(sent))
+    return sent

@@ -26,6 +26,30 @@ def mint_deal_allocations(deal_id: int) -> int:
 
 
 @shared_task(**RETRY)
+def register_investor_wallets(investor_id: int) -> int:
+    """After a wallet was verified or a KYC case approved: put the investor's allowlistable wallets
+    into the registries of its SPVs; idempotent per (registry, wallet)."""
+    if not settings.CHAIN_RPC_URL:
+        return 0
+    from chain.services import register_investor_wallets as register
+    from compliance.models import Investor
+
+    return len(register(investor=Investor.objects.get(pk=investor_id)))
+
+
+@shared_task(**RETRY)
+def freeze_investor_wallets(investor_id: int, event: str) -> int:
+    """After KYC expired or a sanctions hit was confirmed: freeze the investor's wallets on every
+    deployed tranche token; idempotent per (token, wallet, event)."""
+    if not settings.CHAIN_RPC_URL:
+        return 0
+    from chain.services import freeze_investor_wallets as freeze
+    from compliance.models import Investor
+
+    return len(freeze(investor=Investor.objects.get(pk=investor_id), event=event))
+
+
+@shared_task(**RETRY)
 def follow_transactions() -> dict:
     """Continue every open intent (sign, broadcast, follow to confirmation)."""
     if not settings.CHAIN_RPC_URL:

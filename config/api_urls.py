@@ -5,6 +5,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from assets.api.views import ROUTES as ASSET_ROUTES
+from chain.api.views import ROUTES as CHAIN_ROUTES
 from compliance.api.views import (
     BeneficialOwnerViewSet,
     ClassificationViewSet,
@@ -45,6 +46,8 @@ router.register("screening/runs", ScreeningRunViewSet, basename="screening-run")
 router.register("screening/hits", ScreeningHitViewSet, basename="screening-hit")
 router.register("screening/whitelist", WhitelistEntryViewSet, basename="screening-whitelist")
 for prefix, viewset, basename in ASSET_ROUTES:  # collateral and cash flows (assets app)
+    router.register(prefix, viewset, basename=basename)
+for prefix, viewset, basename in CHAIN_ROUTES:  # transactions, contracts, snapshots (chain app, read-only)
     router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [

@@ -22,6 +22,7 @@ from screening.importer import ListFileError, parse_targets_csv
 from screening.matching import ALGORITHM_VERSION, THRESHOLD, Match
 from screening.models import ListEntry, ListVersion, ScreeningHit, ScreeningRun, WhitelistEntry
 from screening.selectors import current_list_versions
+from screening.signals import investor_blocked
 
 ENTRY_BATCH = 2000
 LIST_FIELDS = ("name", "version_label", "sha256", "row_count", "is_current")
@@ -273,6 +274,10 @@ def hit_decide(*, hit: ScreeningHit, decision: str, actor, reason: str,
         if whitelist_until is not None:
             whitelist_add(investor=hit.investor, entity_id=hit.entity_id, valid_until=whitelist_until,
                           reason=reason, actor=actor, hit=hit)
+        if decision == "confirm":
+            investor_pk, event = hit.investor_id, f"sanctions-hit:{hit.pk}"
+            transaction.on_commit(lambda: investor_blocked.send(sender=ScreeningHit, investor_id=investor_pk,
+                                                                event=event))
     return hit
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from compliance import risk
 from compliance.models import Investor, KycCase, ReasonCode
 from compliance.rules import screen, screening_hit_counts
+from compliance.signals import investor_blocked, investor_cleared
 from core.audit import audit_created, audit_event, audit_transitions_bulk
 from core.errors import InvalidInput, NotPermitted, Refused
 from core.models import AuditEvent
@@ -114,6 +115,9 @@ def kyc_case_transition(*, case: KycCase, name: str, actor, reason: str = "",
     run_transition(case, name, actor=actor, reason=reason, **extra)
     if name == "submit":
         screen(case.investor, actor=actor)
+    elif name == "approve":
+        investor_pk = case.investor_id
+        transaction.on_commit(lambda: investor_cleared.send(sender=KycCase, investor_id=investor_pk))
     return case
 
 
@@ -150,6 +154,8 @@ def kyc_cases_expire_due(*, today: date | None = None) -> list[int]:
             audit_transitions_bulk(model=KycCase, rows=[(pk, str(case))], actor=None, name="expire",
                                    from_state=KycCase.State.APPROVED, to_state=KycCase.State.EXPIRED,
                                    reason=f"refresh date {case.refresh_due.isoformat()} reached")
+            transaction.on_commit(lambda c=case: investor_blocked.send(
+                sender=KycCase, investor_id=c.investor_id, event=f"kyc-expired:case:{c.pk}"))
             if case.investor.kyc_cases.filter(state__in=KycCase.OPEN_STATES).exists():
                 continue
             review = kyc_case_open(actor=None, investor=case.investor,

@@ -17,6 +17,8 @@ from eth_account.messages import encode_defunct
 from eth_utils import is_address, to_checksum_address
 
 from compliance.models import Investor, Wallet, WalletChallenge
+from compliance.selectors import approved_investor_ids
+from compliance.signals import investor_cleared
 from core.audit import audit_created
 from core.errors import InvalidInput, NotPermitted, Refused
 from core.roles import sees_all
@@ -112,4 +114,7 @@ def wallet_verify(*, actor, challenge: WalletChallenge, signature: str) -> Walle
     except IntegrityError:  # another investor proved the same address at the same moment
         raise Refused(f"Wallet {challenge.address} is already registered to another investor.") from None
     audit_created(instance=wallet, actor=actor, fields=WALLET_FIELDS)
+    investor_pk = challenge.investor_id
+    if approved_investor_ids().filter(investor_id=investor_pk).exists():
+        transaction.on_commit(lambda: investor_cleared.send(sender=Wallet, investor_id=investor_pk))
     return wallet
