@@ -132,7 +132,7 @@ def run_raw(token) -> tuple[float, int]:
 
     reset_index(token.chain_id)
     started = time.perf_counter()
-    result = Indexer(confirmations=0, max_results=200_000).run()  # anvil has no result limit
+    result = Indexer(confirmations=0).run()
     elapsed = time.perf_counter() - started
     count = TokenTransfer.objects.filter(contract=token).count()
     log(

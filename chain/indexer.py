@@ -5,7 +5,8 @@ One run: check the stored chain tip against the node (the next block's parent ha
 the hash we stored; otherwise walk back over stored headers to the common ancestor, delete
 what is above it and read again - unless that would rewrite final rows, which raises a
 :class:`~chain.models.ReorgAlert` and halts instead); then read from the cursor to the tip in
-chunks that halve on an error or too many results and grow on success; each chunk is one
+chunks that halve on a node error (the range is read again) or after an answer above
+``max_results`` (the answer is kept, the next range is smaller), and grow on success; each chunk is one
 database transaction (rows, headers, cursor), so a crash loses at most a chunk's work and a
 re-run rewrites the same rows (upsert on chain id, tx hash, log index).
 """
@@ -26,10 +27,6 @@ from chain.models import ChainEvent, Contract, IndexedBlock, IndexerCursor, Reor
 from chain.rpc import RPC, NodeUnavailable, RPCError, get_rpc
 
 log = logging.getLogger(__name__)
-
-
-class TooManyResults(Exception):
-    pass
 
 
 @dataclass
@@ -99,8 +96,8 @@ class Indexer:
         while frm <= target:
             to = min(frm + chunk - 1, target)
             try:
-                logs = self._get_logs(addresses, frm, to, single_block=chunk == 1)
-            except (RPCError, NodeUnavailable, TooManyResults) as exc:
+                logs = self._get_logs(addresses, frm, to)
+            except (RPCError, NodeUnavailable) as exc:
                 if chunk == 1:
                     raise
                 chunk = max(1, chunk // 2)
@@ -116,7 +113,12 @@ class Indexer:
             result.chunks += 1
             result.to_block = to
             frm = to + 1
-            chunk = min(chunk * 2, self.max_chunk)
+            if len(logs) > self.max_results and chunk > 1:
+                # Keep what the node sent (re-reading it would cost twice); ask for less next time.
+                chunk = max(1, chunk // 2)
+                result.halvings += 1
+            else:
+                chunk = min(chunk * 2, self.max_chunk)
             if self.progress:
                 self.progress(result, target)
         IndexerCursor.objects.filter(pk=cursor.pk).update(chunk_size=chunk)
@@ -129,11 +131,8 @@ class Indexer:
         first = Contract.objects.filter(chain_id=self.chain_id).order_by("deployed_block").first()
         return first.deployed_block if first else 0
 
-    def _get_logs(self, addresses: list[str], frm: int, to: int, *, single_block: bool = False) -> list[dict]:
-        logs = self.rpc.call("eth_getLogs", {"address": addresses, "fromBlock": hex(frm), "toBlock": hex(to)})
-        if len(logs) > self.max_results and not single_block:  # one block cannot be split further
-            raise TooManyResults(f"{len(logs)} logs in {frm}..{to}")
-        return logs
+    def _get_logs(self, addresses: list[str], frm: int, to: int) -> list[dict]:
+        return self.rpc.call("eth_getLogs", {"address": addresses, "fromBlock": hex(frm), "toBlock": hex(to)})
 
     def _headers(self, frm: int, to: int, tip: int, logs: list[dict]) -> dict[int, dict] | None:
         """Headers to keep: the chunk's first and last block, blocks with our logs, and every block
