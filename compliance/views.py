@@ -105,7 +105,8 @@ def case_transition(request, pk: int, name: str):
 @require_POST
 def document_decide(request, pk: int, document_id: int):
     _officer(request)
-    doc = get_object_or_404(Document, pk=document_id)
+    case = get_object_or_404(KycCase, pk=pk)
+    doc = get_object_or_404(Document, pk=document_id, investor_id=case.investor_id)
     form = DocumentDecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, f"Document #{doc.pk}: {form.errors.as_text()}")
@@ -123,7 +124,8 @@ def hit_decide(request, pk: int, hit_id: int):
     from screening.models import ScreeningHit
     from screening.services import hit_decide as decide
 
-    hit = get_object_or_404(ScreeningHit, pk=hit_id)
+    case = get_object_or_404(KycCase, pk=pk)
+    hit = get_object_or_404(ScreeningHit, pk=hit_id, investor_id=case.investor_id)
     form = HitDecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, f"Hit #{hit.pk}: {form.errors.as_text()}")

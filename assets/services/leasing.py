@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from assets import invoice_math
 from assets.models import Counterparty, Invoice, InvoiceLine, Lease, MeterReading
@@ -330,7 +331,9 @@ def invoices_mark_overdue(*, as_of: date, actor) -> int:
         due = Invoice.objects.select_for_update().filter(state=state, due_date__lt=as_of).exclude(
             kind=Invoice.Kind.CREDIT_NOTE)
         rows = list(due.values_list("pk", "number"))
-        due.update(state=Invoice.State.OVERDUE)
+        # Update exactly the rows audited (locked above), not whatever the filter finds now.
+        Invoice.objects.filter(pk__in=[pk for pk, _ in rows]).update(
+            state=Invoice.State.OVERDUE, updated_at=timezone.now())
         audit_transitions_bulk(model=Invoice, rows=rows, actor=actor, name="mark_overdue",
                                from_state=state, to_state=Invoice.State.OVERDUE,
                                reason=f"past due as of {as_of}")

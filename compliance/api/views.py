@@ -12,6 +12,14 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from compliance import selectors, services
+from compliance.api.filters import (
+    BeneficialOwnerFilter,
+    ClassificationFilter,
+    DealEligibilityFilter,
+    DocumentFilter,
+    KycCaseFilter,
+    WalletFilter,
+)
 from compliance.api.serializers import (
     BeneficialOwnerSerializer,
     ClassificationSerializer,
@@ -92,7 +100,7 @@ class BeneficialOwnerViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelView
     """Beneficial owners (25 % or more) of entity investors."""
 
     serializer_class = BeneficialOwnerSerializer
-    filterset_fields = ["investor"]
+    filterset_class = BeneficialOwnerFilter
 
     def get_queryset(self):
         return selectors.beneficial_owners_visible_to(self.request.user)
@@ -116,12 +124,6 @@ def _kyc_action(name: str, label: str):
     return action(detail=True, methods=["post"], url_path=name.replace("_", "-"))(
         extend_schema(request=KycTransitionSerializer, summary=label.capitalize(),
                       parameters=[IDEMPOTENCY_PARAMETER])(idempotent(handler)))
-
-
-class KycCaseFilter(filters.FilterSet):
-    class Meta:
-        model = KycCase
-        fields = ["investor", "state", "risk_rating", "assignee"]
 
 
 class KycCaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -161,7 +163,7 @@ class DocumentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """KYC documents: upload (multipart), download (officers and the owning investor), decide."""
 
     serializer_class = DocumentSerializer
-    filterset_fields = ["investor", "kind", "state"]
+    filterset_class = DocumentFilter
     service_checked_actions = ("decide", "download")
 
     def get_queryset(self):
@@ -203,7 +205,7 @@ class ClassificationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
     """Investor classification records; officers record them from declared figures."""
 
     serializer_class = ClassificationSerializer
-    filterset_fields = ["investor", "regime", "investor_class"]
+    filterset_class = ClassificationFilter
 
     def get_queryset(self):
         return selectors.classifications_visible_to(self.request.user)
@@ -217,7 +219,7 @@ class WalletViewSet(viewsets.ReadOnlyModelViewSet):
     """Wallets proven to belong to an investor."""
 
     serializer_class = WalletSerializer
-    filterset_fields = ["investor"]
+    filterset_class = WalletFilter
 
     def get_queryset(self):
         return selectors.wallets_visible_to(self.request.user)
@@ -251,7 +253,7 @@ class DealEligibilityViewSet(ServiceBackedViewSet):
     """A deal's investor restrictions."""
 
     serializer_class = DealEligibilitySerializer
-    filterset_fields = ["deal"]
+    filterset_class = DealEligibilityFilter
     create_service = staticmethod(services.deal_eligibility_set)
     update_kwarg = "deal"
 

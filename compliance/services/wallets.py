@@ -45,7 +45,8 @@ def checksummed(address: str) -> str:
 def _refuse_other_owner(address: str, investor: Investor) -> None:
     owner = Wallet.objects.filter(address=address).exclude(investor=investor).first()
     if owner is not None:
-        raise Refused(f"Wallet {address} is already registered to another investor.")
+        # Neutral wording: the refusal must not tell an investor who else holds an address.
+        raise Refused(f"Wallet {address} cannot be registered for this investor.")
 
 
 def _own(actor, investor: Investor) -> None:
@@ -112,7 +113,7 @@ def wallet_verify(*, actor, challenge: WalletChallenge, signature: str) -> Walle
             wallet = Wallet.objects.create(investor=challenge.investor, address=challenge.address,
                                            verified_at=now, challenge=challenge)
     except IntegrityError:  # another investor proved the same address at the same moment
-        raise Refused(f"Wallet {challenge.address} is already registered to another investor.") from None
+        raise Refused(f"Wallet {challenge.address} cannot be registered for this investor.") from None
     audit_created(instance=wallet, actor=actor, fields=WALLET_FIELDS)
     investor_pk = challenge.investor_id
     if approved_investor_ids().filter(investor_id=investor_pk).exists():

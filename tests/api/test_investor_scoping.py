@@ -235,3 +235,33 @@ def test_the_browsable_api_offers_an_investor_only_what_they_may_see(
     assert other_investor.legal_name not in subscriptions_page.content.decode()
     assert draft_deal.name not in subscriptions_page.content.decode()
     assert dict(select_options(audit_page.content.decode()))["actor"] == ["---------", "ops"]
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/kyc-cases/", "/api/v1/documents/", "/api/v1/classifications/", "/api/v1/wallets/",
+    "/api/v1/beneficial-owners/", "/api/v1/deal-eligibility/",
+])
+def test_compliance_filter_forms_offer_an_investor_only_their_own_rows(
+    path, investor_user, investor, other_investor, draft_deal, api
+):
+    page = api(investor_user).get(path, HTTP_ACCEPT="text/html")
+
+    html = page.content.decode()
+    assert page.status_code in (200, 403)
+    assert other_investor.legal_name not in html
+    assert draft_deal.name not in html
+    assert "other-investor" not in html  # no list of logins either
+    for name, options in select_options(html):
+        if name == "investor":
+            assert options in (["---------", "Own Investor Ltd"], ["Own Investor Ltd"])
+
+
+def test_filtering_by_another_investors_id_looks_like_an_unknown_id(investor_user, investor,
+                                                                    other_investor, api):
+    client = api(investor_user)
+
+    theirs = client.get(f"/api/v1/kyc-cases/?investor={other_investor.pk}")
+    unknown = client.get("/api/v1/kyc-cases/?investor=999999")
+
+    assert theirs.status_code == unknown.status_code == 400
+    assert theirs.json()["error"]["code"] == unknown.json()["error"]["code"] == "invalid"

@@ -107,7 +107,7 @@ def test_a_wallet_belongs_to_one_investor(investor, investor_user, other_investo
     with pytest.raises(Refused) as exc:
         issue(actor=ops, investor=other_investor, address=account.address)
 
-    assert exc.value.message == f"Wallet {account.address} is already registered to another investor."
+    assert exc.value.message == f"Wallet {account.address} cannot be registered for this investor."
     assert list(Wallet.objects.values_list("investor", flat=True)) == [investor.pk]
     assert WalletChallenge.objects.count() == 1
 

@@ -1,0 +1,78 @@
+"""Filters whose choices are only the rows the user may see.
+
+A related-object filter over every row would list other investors' names (and every login) in
+the browsable API's filter form, and tell an investor by "Select a valid choice" which ids exist.
+"""
+
+from django.contrib.auth import get_user_model
+from django_filters import rest_framework as filters
+
+from compliance.models import (
+    BeneficialOwner,
+    DealEligibility,
+    Document,
+    InvestorClassification,
+    KycCase,
+    Wallet,
+)
+from compliance.selectors import investors_visible_to
+from core.roles import sees_all
+from issuance.selectors import deals_visible_to
+
+
+def _investors(request):
+    return investors_visible_to(request.user)
+
+
+def _staff_users(request):
+    users = get_user_model().objects.all()
+    return users if sees_all(request.user) else users.none()
+
+
+class BeneficialOwnerFilter(filters.FilterSet):
+    investor = filters.ModelChoiceFilter(queryset=_investors)
+
+    class Meta:
+        model = BeneficialOwner
+        fields = ["investor"]
+
+
+class KycCaseFilter(filters.FilterSet):
+    investor = filters.ModelChoiceFilter(queryset=_investors)
+    assignee = filters.ModelChoiceFilter(queryset=_staff_users)
+
+    class Meta:
+        model = KycCase
+        fields = ["investor", "state", "risk_rating", "assignee"]
+
+
+class DocumentFilter(filters.FilterSet):
+    investor = filters.ModelChoiceFilter(queryset=_investors)
+
+    class Meta:
+        model = Document
+        fields = ["investor", "kind", "state"]
+
+
+class ClassificationFilter(filters.FilterSet):
+    investor = filters.ModelChoiceFilter(queryset=_investors)
+
+    class Meta:
+        model = InvestorClassification
+        fields = ["investor", "regime", "investor_class"]
+
+
+class WalletFilter(filters.FilterSet):
+    investor = filters.ModelChoiceFilter(queryset=_investors)
+
+    class Meta:
+        model = Wallet
+        fields = ["investor"]
+
+
+class DealEligibilityFilter(filters.FilterSet):
+    deal = filters.ModelChoiceFilter(queryset=lambda request: deals_visible_to(request.user))
+
+    class Meta:
+        model = DealEligibility
+        fields = ["deal"]
