@@ -14,6 +14,11 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_select_related = ["actor", "content_type"]
     date_hierarchy = "at"
 
+    def get_queryset(self, request):
+        from core.api.views import audit_events_visible_to
+
+        return audit_events_visible_to(request.user)
+
     def has_add_permission(self, request) -> bool:
         return False
 

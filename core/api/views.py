@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
@@ -37,10 +38,17 @@ class AuditEventFilter(filters.FilterSet):
         fields = ["object_type", "object_id", "action", "name", "actor"]
 
 
+def _types_hidden_from(user) -> list[int]:
+    """Content types of models the user may not view: their audit rows stay hidden too."""
+    hidden = [m for m in apps.get_models()
+              if not user.has_perm(f"{m._meta.app_label}.view_{m._meta.model_name}")]
+    return [ct.pk for ct in ContentType.objects.get_for_models(*hidden).values()]
+
+
 def audit_events_visible_to(user):
     qs = AuditEvent.objects.select_related("actor", "content_type")
     if sees_all(user):
-        return qs
+        return qs.exclude(content_type__in=_types_hidden_from(user))
     if not user.is_authenticated:
         return qs.none()
     from compliance.models import Investor

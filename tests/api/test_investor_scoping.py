@@ -265,3 +265,22 @@ def test_filtering_by_another_investors_id_looks_like_an_unknown_id(investor_use
 
     assert theirs.status_code == unknown.status_code == 400
     assert theirs.json()["error"]["code"] == unknown.json()["error"]["code"] == "invalid"
+
+
+def test_staff_see_audit_rows_only_for_objects_they_may_view(ops, trustee, officer, investor, api):
+    from django.contrib.contenttypes.models import ContentType
+
+    from compliance.models import Document
+    from core.models import AuditEvent
+
+    doc_type = ContentType.objects.get_for_model(Document)
+    AuditEvent.objects.create(content_type=doc_type, object_id=1, object_repr="passport.pdf",
+                              action="create")
+
+    def document_rows(user):
+        rows = api(user).get("/api/v1/audit-events/?object_type=document").json()["results"]
+        return [r["object_repr"] for r in rows]
+
+    assert "passport.pdf" in document_rows(officer)
+    assert document_rows(trustee) == []
+    assert document_rows(ops) == []

@@ -5,6 +5,7 @@ after it as before (the database is rolled back by pytest-django as usual).
 """
 
 import os
+import time
 
 import pytest
 from eth_account import Account
@@ -50,7 +51,13 @@ def send_as(rpc: RPC, account, to: str, data: str) -> dict:
         "value": 0,
     }
     tx_hash = rpc.call("eth_sendRawTransaction", "0x" + account.sign_transaction(tx).raw_transaction.hex())
-    return rpc.call("eth_getTransactionReceipt", tx_hash)
+    # anvil mines on send, but under load the receipt can appear a moment after the call returns.
+    for _ in range(100):
+        receipt = rpc.call("eth_getTransactionReceipt", tx_hash)
+        if receipt is not None:
+            return receipt
+        time.sleep(0.05)
+    raise AssertionError(f"no receipt for {tx_hash} after 5 s")
 
 
 def revert_name(rpc: RPC, sender: str, to: str, data: str) -> str:
