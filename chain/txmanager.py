@@ -32,9 +32,9 @@ from chain.abi import DecodedError, decode_error
 from chain.models import ChainTransaction, Signer
 from chain.rpc import RPC, RPCError, get_rpc
 from chain.signer import signer_account
-from core.audit import audit_created, audit_event
+from core.audit import audit_created
 from core.errors import Refused
-from core.models import AuditEvent
+from core.transitions import record_transition
 
 log = logging.getLogger(__name__)
 State = ChainTransaction.State
@@ -101,20 +101,7 @@ def _revert_data(exc: RPCError) -> str | None:
 
 def _advance(tx: ChainTransaction, name: str, *, reason: str = "", **fields) -> None:
     """Take a system transition on a locked row, set fields, save and audit."""
-    from_state = tx.state
-    getattr(tx, name)()
-    for field, value in fields.items():
-        setattr(tx, field, value)
-    tx.save()
-    audit_event(
-        instance=tx,
-        actor=None,
-        action=AuditEvent.Action.TRANSITION,
-        name=name,
-        from_state=from_state,
-        to_state=tx.state,
-        reason=reason,
-    )
+    from_state = record_transition(tx, name, actor=None, reason=reason, **fields)
     log.info("chain tx #%s %s: %s -> %s %s", tx.pk, tx.purpose, from_state, tx.state, tx.tx_hash)
 
 

@@ -158,6 +158,12 @@ def run_transition(obj: models.Model, name: str, *, actor, reason: str = "", **f
     """Check, change state, set ``fields``, save and audit. The caller holds the row lock."""
     assert transaction.get_connection().in_atomic_block, "run_transition needs a transaction"
     check_transition(obj, name, actor=actor, reason=reason)
+    record_transition(obj, name, actor=actor, reason=reason, **fields)
+
+
+def record_transition(obj: models.Model, name: str, *, actor, reason: str = "", **fields) -> str:
+    """Change state, set ``fields``, save and audit, without the actor checks: for system steps
+    (``actor=None``) whose service has already decided. Returns the state it left."""
     from_state = obj.state
     getattr(obj, name)()
     for field, value in fields.items():
@@ -172,6 +178,7 @@ def run_transition(obj: models.Model, name: str, *, actor, reason: str = "", **f
         to_state=obj.state,
         reason=reason.strip(),
     )
+    return from_state
 
 
 def lock(model: type[models.Model], pk: int) -> models.Model:

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import django_fsm
 from django.apps import apps
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from core import roles
+from core.management.doc_command import DocCommand
 
 OUTPUT = Path("docs") / "permissions.md"
 CHECK = "✓"
@@ -129,18 +129,9 @@ def render() -> str:
     return "\n".join(lines) + "\n"
 
 
-class Command(BaseCommand):
+class Command(DocCommand):
     help = "Render the role/permission matrix as Markdown (docs/permissions.md with --write)."
+    output = OUTPUT
 
-    def add_arguments(self, parser):
-        parser.add_argument("--write", action="store_true", help=f"Write {OUTPUT} instead of printing.")
-
-    def handle(self, *args, write=False, **options):
-        text = render()
-        if write:
-            path = Path(settings.BASE_DIR) / OUTPUT
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-            self.stdout.write(f"Wrote {OUTPUT}.")
-        else:
-            self.stdout.write(text, ending="")
+    def render(self) -> str:
+        return render()
