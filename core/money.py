@@ -27,3 +27,23 @@ def format_money(amount: Decimal | None, currency: str) -> str:
     if amount is None:
         return "-"
     return f"{amount.quantize(CENT):,} {currency}"
+
+
+# ISO 4217 minor units (List One, amendment 179): every currency not listed has 2.
+_MINOR_UNITS_OTHER_THAN_TWO = {
+    **dict.fromkeys(
+        ("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI",
+         "VND", "VUV", "XAF", "XOF", "XPF"), 0),
+    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
+    **dict.fromkeys(("CLF", "UYW"), 4),
+}
+
+
+def minor_units(currency: str) -> int:
+    """Decimal places of ``currency``'s minor unit: USD 2, JPY 0, KWD 3, CLF 4."""
+    return _MINOR_UNITS_OTHER_THAN_TWO.get(currency.upper(), 2)
+
+
+def minor_unit(currency: str) -> Decimal:
+    """The smallest amount of ``currency``: ``Decimal("0.01")`` for USD, ``Decimal("1")`` for JPY."""
+    return Decimal(1).scaleb(-minor_units(currency))
