@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Run the product locally: SQLite, demo data, gunicorn, a Celery worker and Redis.
+# Run the product locally: PostgreSQL (a cluster kept in var/pg), demo data, gunicorn, a Celery worker,
+# Redis and anvil (its state kept in var/anvil, in step with the database).
 # Usage: scripts/demo.sh   (make demo). Safe to re-run; Ctrl-C stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,6 +8,7 @@ cd "$(dirname "$0")/.."
 
 ensure_venv
 apt_need redis-server redis-server
+apt_need initdb postgresql
 ensure_node_modules
 
 export DJANGO_SETTINGS_MODULE=config.settings.demo
@@ -19,12 +21,20 @@ cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   stop_redis
+  stop_postgres
   rm -rf "$RUN_DIR"
 }
 trap cleanup EXIT INT TERM
 
+# The database and the chain are kept together: a new cluster starts a new chain.
+if [ ! -f var/pg/data/PG_VERSION ]; then rm -rf var/anvil; fi
+start_demo_postgres "$PWD/var/pg" "${DEMO_PG_PORT:-54329}"
 start_redis "$RUN_DIR"
-start_anvil "$RUN_DIR"
+mkdir -p var/anvil
+# --state loads the chain on start and writes it back on exit (and every 10 s, so a killed demo loses
+# at most the last seconds; chain_demo then redeploys); historical states are kept for record-date
+# snapshots.
+start_anvil "$RUN_DIR" --state var/anvil/state.json --state-interval 10 --preserve-historical-states
 .venv/bin/python manage.py migrate --noinput -v0
 .venv/bin/python manage.py collectstatic --noinput -v0
 .venv/bin/python manage.py load_demo

@@ -55,6 +55,32 @@ start_postgres() {
   echo "==> PostgreSQL on 127.0.0.1:$PG_PORT"
 }
 
+# start_demo_postgres DIR PORT: the demo's own cluster, created once under DIR and kept between
+# runs (stopped, not removed, on exit); database `greencompute`. Sets PG_STOP and DATABASE_URL.
+start_demo_postgres() {
+  local dir=$1 port=$2
+  local run=()
+  mkdir -p "$dir"
+  if [ "$(id -u)" = 0 ]; then
+    chown -R postgres:postgres "$dir"
+    run=(runuser -u postgres --)
+  fi
+  if [ ! -f "$dir/data/PG_VERSION" ]; then
+    echo "==> creating the demo PostgreSQL cluster in $dir/data"
+    "${run[@]}" initdb -D "$dir/data" -U postgres -A trust -E UTF8 >"$dir/initdb.log"
+  fi
+  # A cluster left running by a killed demo is stopped first, so the port and socket are ours.
+  "${run[@]}" pg_ctl -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+  "${run[@]}" pg_ctl -D "$dir/data" -l "$dir/server.log" -w \
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1" start >/dev/null
+  PG_STOP=("${run[@]}" pg_ctl -D "$dir/data" -m fast -w stop)
+  "${run[@]}" psql -h "$dir" -p "$port" -U postgres -d postgres -tAc \
+    "SELECT 1 FROM pg_database WHERE datname = 'greencompute'" | grep -q 1 ||
+    "${run[@]}" createdb -h "$dir" -p "$port" -U postgres greencompute
+  export DATABASE_URL="postgres://postgres@127.0.0.1:$port/greencompute"
+  echo "==> PostgreSQL (demo cluster, kept in $dir) on 127.0.0.1:$port"
+}
+
 stop_postgres() {
   if [ -n "${PG_STOP+x}" ]; then "${PG_STOP[@]}" >/dev/null 2>&1 || true; fi
 }

@@ -64,7 +64,7 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'demo.sqlite3'}"),
+        env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:54329/greencompute"),
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
     )
 }

@@ -1,4 +1,4 @@
-"""Local demo and development: embedded SQLite, debug on, loopback only."""
+"""Local demo and development: the PostgreSQL cluster `make demo` keeps in var/pg, debug on, loopback only."""
 
 from config.env import env_bool, env_list
 

@@ -57,7 +57,7 @@ class Command(BaseCommand):
         self.stdout.write(f"indexed {result.transfers} transfers and {result.events} events")
 
     def _forget_a_fresh_chain(self) -> None:
-        """The demo's anvil starts empty each time while var/demo.sqlite3 persists: drop the local
+        """The demo keeps anvil's state in var/anvil; when that state is lost while the database persists: drop the local
         chain's rows when their contracts are no longer there, so they are deployed again."""
         from chain.models import (
             ChainEvent,
