@@ -57,8 +57,8 @@ class Command(BaseCommand):
         self.stdout.write(f"indexed {result.transfers} transfers and {result.events} events")
 
     def _forget_a_fresh_chain(self) -> None:
-        """The demo keeps anvil's state in var/anvil; when that state is lost while the database persists: drop the local
-        chain's rows when their contracts are no longer there, so they are deployed again."""
+        """The demo keeps anvil's state in var/anvil; when it is lost while the database persists, drop
+        the local chain's rows (their contracts have no code any more), so they are deployed again."""
         from chain.models import (
             ChainEvent,
             ChainTransaction,
