@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
 
 from core.models import AuditEvent
 
@@ -27,3 +29,18 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class RoleUserAdmin(UserAdmin):
+    """Users get access through their roles (groups) only: permissions granted to one user are
+    not used (core/auth.py), so the form does not offer them."""
+
+    fieldsets = tuple(
+        (name, {**opts, "fields": tuple(f for f in opts["fields"] if f != "user_permissions")})
+        for name, opts in UserAdmin.fieldsets
+    )
+    filter_horizontal = ("groups",)
+
+
+admin.site.unregister(User)
+admin.site.register(User, RoleUserAdmin)

@@ -37,7 +37,10 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["content_type", "object_id", "at"])]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "at"]),
+            models.Index(fields=["at", "id"], name="audit_event_order"),
+        ]
 
     def __str__(self) -> str:
         what = self.name or self.get_action_display()

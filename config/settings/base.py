@@ -70,6 +70,9 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Permissions from the role matrix (core/auth.py): no permission-table joins per request.
+AUTHENTICATION_BACKENDS = ["core.auth.RoleBackend"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -113,7 +116,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.AreaAutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -128,6 +131,17 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "TAGS": [
+        {"name": "Issuance", "description": "SPVs, deals, tranches and subscriptions: the issuance lifecycle."},
+        {"name": "Compliance", "description": "Investors, KYC cases, documents, classification, eligibility, "
+                                              "wallets."},
+        {"name": "Screening", "description": "Sanctions and PEP lists, screening runs, hits and the whitelist."},
+        {"name": "Collateral and cash flows", "description": "Sites, devices, leases, metering, invoices, bank "
+                                                             "statements."},
+        {"name": "Chain", "description": "Contracts, transactions, holder snapshots and reorg alerts."},
+        {"name": "Audit trail", "description": "Every transition and edit, read-only."},
+        {"name": "Authentication", "description": "API tokens."},
+    ],
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI served from our own static files: no CDN, works offline.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -26,8 +26,22 @@ HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 
 
+def _file_digest(upload) -> str:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
 def _fingerprint(request) -> str:
-    payload = json.dumps([request.method, request.path, request.data], sort_keys=True, default=str)
+    """Method, path, form or JSON fields, and the SHA-256 of every uploaded file's content: the same
+    key with another file is another request, not a replay."""
+    fields = request.data
+    if hasattr(fields, "lists"):  # a form: every value of every field but the files
+        fields = {k: v for k, v in fields.lists() if k not in request.FILES}
+    files = {name: [_file_digest(f) for f in request.FILES.getlist(name)] for name in sorted(request.FILES)}
+    payload = json.dumps([request.method, request.path, fields, files], sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 

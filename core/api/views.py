@@ -5,6 +5,7 @@ from django.db.models import Q
 from django_filters import rest_framework as filters
 from rest_framework import serializers, viewsets
 
+from core.api.pagination import CursorPagination
 from core.models import AuditEvent
 from core.roles import sees_all
 
@@ -69,6 +70,8 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = AuditEventFilter
     ordering_fields = ["at", "id"]
     search_fields = ["object_repr", "reason", "name"]
+    pagination_class = CursorPagination  # the trail only grows: no COUNT, no OFFSET
+    cursor_ordering = ("-at", "-id")
 
     def get_queryset(self):
         return audit_events_visible_to(self.request.user)

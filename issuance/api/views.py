@@ -5,6 +5,7 @@ from rest_framework.response import Response
 
 from compliance.models import Investor
 from core.api.idempotency import idempotent
+from core.api.pagination import CursorPagination
 from core.api.transitions import IDEMPOTENCY_PARAMETER, with_transition_actions
 from core.api.viewsets import ServiceBackedViewSet
 from core.errors import InvalidInput
@@ -83,6 +84,8 @@ class SubscriptionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
     serializer_class = SubscriptionSerializer
     filterset_class = SubscriptionFilter
     ordering_fields = ["created_at", "requested_amount", "allocated_amount"]
+    pagination_class = CursorPagination  # 400,000 rows in the benchmark: no COUNT, no OFFSET
+    cursor_ordering = ("created_at", "id")  # the subscription_default_order index
     service_checked_actions = ("record_funding",)
 
     def get_queryset(self):

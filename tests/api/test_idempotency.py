@@ -1,10 +1,12 @@
 """Idempotency-Key: a retry gets the first answer back, without doing the work twice."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
+from compliance.models import Document
 from core.models import AuditEvent, IdempotencyRecord
 from issuance.models import SPV, Subscription
-from tests.factories import make_deal, make_lei, to_state
+from tests.factories import PDF_BYTES, make_deal, make_lei, to_state
 
 pytestmark = pytest.mark.django_db
 
@@ -173,3 +175,20 @@ def test_an_unusable_key_is_refused(key, ops, api):
     assert response.json() == {"error": {"code": "invalid_idempotency_key",
                                          "message": "Idempotency-Key must be 1 to 255 characters."}}
     assert (SPV.objects.count(), IdempotencyRecord.objects.count()) == (0, 0)
+
+
+def test_the_same_key_with_another_file_is_refused_and_stores_nothing(ops, investor, api):
+
+    def upload(content: bytes):
+        return api(ops).post("/api/v1/documents/", {
+            "investor": investor.pk, "kind": "identity",
+            "file": SimpleUploadedFile("id.pdf", content, content_type="application/pdf"),
+        }, format="multipart", HTTP_IDEMPOTENCY_KEY="upload-id-1")
+
+    before = set(Document.objects.values_list("pk", flat=True))
+    first = upload(PDF_BYTES)
+    other = upload(PDF_BYTES.replace(b"%%EOF", b"% another file\n%%EOF"))
+
+    assert (first.status_code, other.status_code) == (201, 422)
+    assert set(Document.objects.values_list("pk", flat=True)) - before == {first.json()["id"]}
+    assert upload(PDF_BYTES)[REPLAYED] == "true"

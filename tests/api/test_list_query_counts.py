@@ -10,20 +10,21 @@ from tests.factories import make_deal, make_investor, subscribe, to_state
 pytestmark = pytest.mark.django_db
 
 # (role, endpoint) -> queries for one list page, whatever its size: the token and user, the
-# user's roles (read once per request), the user's permissions (2), the count and the page.
-# Investors' scoping is in subqueries, not extra queries; nothing is fetched per row.
+# user's roles (read once per request; permissions come from the role matrix in memory), the
+# count (page-number lists only) and the page. Subscriptions and the audit trail are cursor-paginated:
+# no count. Investors' scoping is in subqueries, not extra queries; nothing is fetched per row.
 BASELINE = {
-    ("ops", "spvs"): 6,
-    ("ops", "deals"): 6,
-    ("ops", "tranches"): 6,
-    ("ops", "subscriptions"): 6,
-    ("ops", "investors"): 6,
-    ("ops", "audit-events"): 6,
-    ("investor", "spvs"): 6,
-    ("investor", "deals"): 6,
-    ("investor", "tranches"): 6,
-    ("investor", "subscriptions"): 6,
-    ("investor", "audit-events"): 6,
+    ("ops", "spvs"): 4,
+    ("ops", "deals"): 4,
+    ("ops", "tranches"): 4,
+    ("ops", "subscriptions"): 3,
+    ("ops", "investors"): 4,
+    ("ops", "audit-events"): 3,
+    ("investor", "spvs"): 4,
+    ("investor", "deals"): 4,
+    ("investor", "tranches"): 4,
+    ("investor", "subscriptions"): 3,
+    ("investor", "audit-events"): 3,
 }
 
 
@@ -51,6 +52,6 @@ def test_a_list_page_costs_the_same_queries_whatever_its_size(role, endpoint, ma
         assert response.status_code == 200
         seen[size] = (len(response.json()["results"]), len(queries.captured_queries))
 
-    rows = response.json()["count"]
+    rows = response.json().get("count", seen[50][0])
     assert rows > 2
     assert seen == {2: (2, BASELINE[role, endpoint]), 50: (min(rows, 50), BASELINE[role, endpoint])}

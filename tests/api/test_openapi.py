@@ -43,3 +43,21 @@ def test_the_schema_validates_without_warnings(tmp_path):
 
     schema = yaml.safe_load(out.read_text())
     assert "/api/v1/deals/{id}/submit-for-review/" in schema["paths"]
+
+
+def test_operations_are_grouped_by_business_area(api, ops):
+    schema = api(ops).get("/api/schema/", {"format": "json"}).json()
+
+    tags = {
+        path: {op["tags"][0] for op in operations.values() if isinstance(op, dict) and "tags" in op}
+        for path, operations in schema["paths"].items()
+    }
+    assert tags["/api/v1/deals/"] == {"Issuance"}
+    assert tags["/api/v1/kyc-cases/"] == {"Compliance"}
+    assert tags["/api/v1/screening/hits/"] == {"Screening"}
+    assert tags["/api/v1/invoices/"] == {"Collateral and cash flows"}
+    assert tags["/api/v1/audit-events/"] == {"Audit trail"}
+    used = set().union(*tags.values())
+    declared = {tag["name"] for tag in schema["tags"]}
+    assert used == declared
+    assert len(used) >= 6

@@ -191,7 +191,10 @@ def test_list(endpoint, role, status, world, api):
                        if user.has_perm(f"{e.content_type.app_label}.view_{e.content_type.model}")}
     else:
         assert ids == set(MODEL[endpoint].objects.values_list("pk", flat=True))
-    assert response.json()["count"] == len(ids)
+    if endpoint in ("subscriptions", "audit-events"):  # cursor-paginated: no count, one page here
+        assert "count" not in response.json() and response.json()["next"] is None
+    else:
+        assert response.json()["count"] == len(ids)
 
 
 @pytest.mark.parametrize(("endpoint", "role", "status"), cases("retrieve"))
