@@ -2,13 +2,15 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 
 from core.api.idempotency import idempotent
+from core.api.rows import RowListMixin
 from core.api.transitions import IDEMPOTENCY_PARAMETER
 
 
 class ServiceBackedViewSet(
-    mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+    RowListMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
 ):
-    """List, read, create and update, where create and update call the app's services.
+    """List (read as rows: core/api/rows.py), read, create and update, where create and update call
+    the app's services.
 
     There is no delete: business records are kept, and ended through transitions.
     """

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from compliance.models import Investor
 from core.api.idempotency import idempotent
 from core.api.pagination import CursorPagination
+from core.api.rows import RowListMixin
 from core.api.transitions import IDEMPOTENCY_PARAMETER, with_transition_actions
 from core.api.viewsets import ServiceBackedViewSet
 from core.errors import InvalidInput
@@ -78,7 +79,7 @@ class TrancheViewSet(ServiceBackedViewSet):
     Subscription, lambda obj, name, actor, reason: services.subscription_transition(
         subscription=obj, name=name, actor=actor, reason=reason)
 )
-class SubscriptionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class SubscriptionViewSet(RowListMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Subscriptions: investors see and cancel only their own."""
 
     serializer_class = SubscriptionSerializer

@@ -1,0 +1,164 @@
+"""List pages read as rows, not model instances.
+
+A list page of 50 deals built the DRF way instantiates 200 model objects (each deal with
+its SPV and two users, each running django-fsm's state bookkeeping) and then asks every
+serializer field to dig its value out of them again. For a list, the serializer's fields
+already say exactly which columns are needed: this module turns a serializer class into
+a *row plan* (one ``.values()`` lookup and one converter per field), reads the page as
+dictionaries and converts each value with the field's own ``to_representation``. The
+output is the same JSON, field for field (tests/api/test_row_lists.py compares both paths).
+
+A serializer whose fields cannot all be read from columns (a method field, a nested
+serializer, a property) gets no plan, and its list uses the ordinary path.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils import timezone
+from rest_framework import ISO_8601, relations, serializers
+from rest_framework import fields as drf_fields
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+
+# Field classes whose ``to_representation(value)`` depends on the value alone. A subclass qualifies
+# only when it overrides neither ``to_representation`` nor ``get_attribute``: one that does may read
+# the instance (a currency beside an amount), so it keeps the ordinary path.
+VALUE_ONLY_FIELDS = frozenset({
+    drf_fields.BigIntegerField, drf_fields.BooleanField, drf_fields.CharField, drf_fields.ChoiceField,
+    drf_fields.DateField,
+    drf_fields.DateTimeField, drf_fields.DecimalField, drf_fields.IntegerField, drf_fields.ReadOnlyField,
+    drf_fields.UUIDField,
+})
+
+
+def _defining_class(cls: type, method: str) -> type:
+    return next(base for base in cls.__mro__ if method in vars(base))
+
+
+def _value_only(field: drf_fields.Field) -> bool:
+    cls = type(field)
+    return (_defining_class(cls, "to_representation") in VALUE_ONLY_FIELDS
+            and _defining_class(cls, "get_attribute") is drf_fields.Field)
+
+
+def _primary_key_only(field: drf_fields.Field) -> bool:
+    cls = type(field)
+    return (isinstance(field, relations.PrimaryKeyRelatedField) and field.pk_field is None
+            and _defining_class(cls, "to_representation") is relations.PrimaryKeyRelatedField
+            and _defining_class(cls, "get_attribute") is relations.RelatedField)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # the key in the API's row
+    lookup: str  # the ``.values()`` lookup
+    convert: Callable | None  # None: the value is already what the API shows (ids)
+
+
+def _lookup(model: type[models.Model], source_attrs: list[str]) -> tuple[str, models.Field] | None:
+    """``["spv", "legal_name"]`` -> ``("spv__legal_name", field)`` when every step is a column."""
+    field = None
+    for i, attr in enumerate(source_attrs):
+        try:
+            field = model._meta.get_field(attr)
+        except FieldDoesNotExist:
+            return None
+        last = i == len(source_attrs) - 1
+        if field.is_relation:
+            if field.many_to_many or field.one_to_many or (field.one_to_one and not field.concrete):
+                return None
+            if not last:
+                model = field.related_model
+        elif not last:
+            return None
+    return "__".join(source_attrs), field
+
+
+def _column(name: str, field: drf_fields.Field, model: type[models.Model]) -> Column | None:
+    if field.source == "*" or field.default not in (drf_fields.empty, None):
+        return None
+    if _primary_key_only(field):
+        found = _lookup(model, field.source_attrs)
+        if found is None or not found[1].is_relation:
+            return None
+        return Column(name, found[0], None)
+    if not _value_only(field):
+        return None
+    found = _lookup(model, field.source_attrs)
+    if found is None or found[1].is_relation:
+        return None
+    return Column(name, found[0], field.to_representation)
+
+
+@cache
+def row_plan(serializer_class: type[serializers.ModelSerializer]) -> tuple[Column, ...] | None:
+    """The columns of a list row for ``serializer_class``, or None when it needs instances."""
+    if not issubclass(serializer_class, serializers.ModelSerializer):
+        return None
+    model = serializer_class.Meta.model
+    columns = []
+    for name, field in serializer_class().fields.items():
+        if field.write_only:
+            continue
+        column = _column(name, field, model)
+        if column is None:
+            return None
+        columns.append(column)
+    return tuple(columns)
+
+
+def _iso_datetime(tz) -> Callable:
+    """DRF's ISO 8601 rendering of an aware datetime in ``tz``, without looking the zone up per value."""
+
+    def convert(value):
+        text = value.astimezone(tz).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return convert
+
+
+def _is_plain_datetime(column: Column) -> bool:
+    field = getattr(column.convert, "__self__", None)
+    return (field is not None
+            and _defining_class(type(field), "to_representation") is drf_fields.DateTimeField
+            and getattr(field, "format", api_settings.DATETIME_FORMAT) == ISO_8601
+            and not hasattr(field, "timezone") and settings.USE_TZ)
+
+
+def render_rows(plan: tuple[Column, ...], rows) -> list[dict]:
+    """Each ``.values()`` row as the API shows it (None stays None, as DRF does)."""
+    fast_datetime = _iso_datetime(timezone.get_current_timezone())
+    steps = [(c.name, c.lookup, fast_datetime if _is_plain_datetime(c) else c.convert) for c in plan]
+    out = []
+    for row in rows:
+        item = {}
+        for name, lookup, convert in steps:
+            value = row[lookup]
+            item[name] = value if value is None or convert is None else convert(value)
+        out.append(item)
+    return out
+
+
+class RowListMixin:
+    """``list`` reads the page with ``.values()`` through the serializer's row plan."""
+
+    def list(self, request, *args, **kwargs):
+        plan = row_plan(self.get_serializer_class())
+        if plan is None:
+            return super().list(request, *args, **kwargs)
+        queryset = self.filter_queryset(self.get_queryset())
+        lookups = [c.lookup for c in plan]
+        paginator = self.paginator
+        ordering = getattr(paginator, "get_ordering", None)
+        if ordering is not None:  # a cursor needs its ordering columns in the row
+            lookups += [f.lstrip("-") for f in ordering(request, queryset, self)]
+        rows = queryset.values(*dict.fromkeys(lookups))
+        page = self.paginate_queryset(rows)
+        if page is None:
+            return Response(render_rows(plan, rows))
+        return self.get_paginated_response(render_rows(plan, page))
