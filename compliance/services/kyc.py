@@ -1,5 +1,6 @@
-"""KYC / KYB cases: open, assign, transitions (with four eyes), and the scheduled expiry."""
+"""KYC / KYB cases: open, assign, one service per action (with four eyes), and the scheduled expiry."""
 
+from collections.abc import Callable
 from datetime import date
 
 from django.db import transaction
@@ -10,10 +11,10 @@ from compliance.models import Investor, KycCase, ReasonCode
 from compliance.rules import screen, screening_hit_counts
 from compliance.signals import investor_blocked, investor_cleared
 from core.audit import audit_created, audit_event, audit_transitions_bulk
-from core.errors import InvalidInput, NotPermitted, Refused
+from core.errors import InvalidInput, NotPermitted, Refused, TransitionNotAllowed
 from core.models import AuditEvent
 from core.roles import sees_all
-from core.transitions import lock, run_transition, transition_custom
+from core.transitions import check_transition, lock, record_transition, run_transition, transition_custom
 
 CASE_FIELDS = ("investor", "kind", "trigger", "previous_case", "state")
 
@@ -77,48 +78,124 @@ def kyc_case_assign(*, case: KycCase, actor, assignee=None) -> KycCase:
     return case
 
 
+def _locked(case: KycCase) -> KycCase:
+    """Lock the investor, then the case (the app's lock order), and return the fresh case."""
+    lock(Investor, case.investor_id)
+    return lock(KycCase, case.pk)
+
+
+def _coded(reason_code: str, reason: str) -> tuple[str, dict]:
+    """A reason code from the fixed list with the officer's text: the audit reason reads "[code] text"."""
+    if reason_code not in ReasonCode.values:
+        raise InvalidInput(
+            f"'{reason_code}' is not a reason code; choose one of: {', '.join(ReasonCode.values)}.",
+            field="reason_code")
+    text = reason.strip()
+    return f"[{reason_code}] {text}", {"reason_code": reason_code, "reason_text": text}
+
+
 @transaction.atomic
+def kyc_case_submit(*, case: KycCase, actor, reason: str = "") -> KycCase:
+    """Send the case for review (staff, or the case's own investor) and screen the investor and
+    its owners now; the screening hits are written in the same transaction."""
+    case = _locked(case)
+    run_transition(case, "submit", actor=actor, reason=reason, submitted_at=timezone.now())
+    screen(case.investor, actor=actor)
+    return case
+
+
+@transaction.atomic
+def kyc_case_start_review(*, case: KycCase, actor, reason: str = "") -> KycCase:
+    """An officer starts reviewing; an unassigned case becomes theirs."""
+    case = _locked(case)
+    fields = {} if case.assignee_id else {"assignee": actor}
+    run_transition(case, "start_review", actor=actor, reason=reason, **fields)
+    return case
+
+
+@transaction.atomic
+def kyc_case_request_information(*, case: KycCase, actor, reason_code: str, reason: str) -> KycCase:
+    """Send the case back to the investor, with a reason code and a text saying what is missing."""
+    case = _locked(case)
+    check_transition(case, "request_information", actor=actor, reason=reason)
+    audit_reason, fields = _coded(reason_code, reason)
+    record_transition(case, "request_information", actor=actor, reason=audit_reason, **fields)
+    return case
+
+
+@transaction.atomic
+def kyc_case_recommend(*, case: KycCase, actor, reason: str = "") -> KycCase:
+    """The reviewer (the maker) recommends approval; the risk rating is assessed and stored."""
+    case = _locked(case)
+    check_transition(case, "recommend", actor=actor, reason=reason)
+    assessment = assess_risk(case.investor)
+    record_transition(case, "recommend", actor=actor, reason=reason, recommended_by=actor,
+                      risk_rating=assessment.rating, risk_reasons=assessment.reasons)
+    return case
+
+
+@transaction.atomic
+def kyc_case_return_to_review(*, case: KycCase, actor, reason: str) -> KycCase:
+    """The approver sends a recommended case back to review (reason required); the recommendation
+    is withdrawn, so the next recommendation may come from anyone."""
+    case = _locked(case)
+    run_transition(case, "return_to_review", actor=actor, reason=reason, recommended_by=None)
+    return case
+
+
+@transaction.atomic
+def kyc_case_approve(*, case: KycCase, actor, reason: str = "") -> KycCase:
+    """The checker (never the recommender) approves: the risk is assessed again and sets the refresh
+    date, an earlier approval of the investor ends, and ``investor_cleared`` is sent after commit."""
+    case = _locked(case)
+    check_transition(case, "approve", actor=actor, reason=reason)
+    assessment = assess_risk(case.investor)
+    now = timezone.now()
+    _supersede_approved(case=case, actor=actor)
+    record_transition(case, "approve", actor=actor, reason=reason, decided_by=actor, decided_at=now,
+                      risk_rating=assessment.rating, risk_reasons=assessment.reasons,
+                      refresh_due=_add_years(timezone.localdate(now), assessment.refresh_years))
+    investor_pk = case.investor_id
+    transaction.on_commit(lambda: investor_cleared.send(sender=KycCase, investor_id=investor_pk))
+    return case
+
+
+@transaction.atomic
+def kyc_case_reject(*, case: KycCase, actor, reason_code: str, reason: str) -> KycCase:
+    """Reject the case, with a reason code and a text; the rejection is final."""
+    case = _locked(case)
+    check_transition(case, "reject", actor=actor, reason=reason)
+    audit_reason, fields = _coded(reason_code, reason)
+    record_transition(case, "reject", actor=actor, reason=audit_reason, decided_by=actor,
+                      decided_at=timezone.now(), **fields)
+    return case
+
+
+# The actions a person takes on a case, by transition name: the API, the admin and the review queue
+# dispatch through this table. ``expire`` is not here: only the scheduled refresh and a newer
+# approval expire a case (kyc_cases_expire_due, kyc_case_approve).
+KYC_CASE_ACTIONS: dict[str, Callable[..., KycCase]] = {
+    "submit": kyc_case_submit,
+    "start_review": kyc_case_start_review,
+    "request_information": kyc_case_request_information,
+    "recommend": kyc_case_recommend,
+    "return_to_review": kyc_case_return_to_review,
+    "approve": kyc_case_approve,
+    "reject": kyc_case_reject,
+}
+
+
 def kyc_case_transition(*, case: KycCase, name: str, actor, reason: str = "",
                         reason_code: str = "") -> KycCase:
-    """Take transition ``name``; rejections and information requests carry a reason code."""
-    Investor.objects.select_for_update().get(pk=case.investor_id)
-    case = lock(KycCase, case.pk)
-    now = timezone.now()
-    extra: dict = {}
-    custom = transition_custom(KycCase, name) if hasattr(case, name) else {}
-    if custom.get("reason_code"):
-        if reason_code not in ReasonCode.values:
-            raise InvalidInput(
-                f"'{reason_code}' is not a reason code; choose one of: {', '.join(ReasonCode.values)}.",
-                field="reason_code")
-        extra = {"reason_code": reason_code, "reason_text": reason.strip()}
-        if reason.strip():  # an empty text is refused by run_transition (reason_required)
-            reason = f"[{reason_code}] {reason.strip()}"
-    if name == "submit":
-        extra["submitted_at"] = now
-    elif name == "start_review" and case.assignee_id is None:
-        extra["assignee"] = actor
-    elif name == "recommend":
-        assessment = assess_risk(case.investor)
-        extra.update(recommended_by=actor, risk_rating=assessment.rating, risk_reasons=assessment.reasons)
-    elif name == "return_to_review":
-        extra["recommended_by"] = None
-    elif name == "approve":
-        assessment = assess_risk(case.investor)
-        extra.update(decided_by=actor, decided_at=now, risk_rating=assessment.rating,
-                     risk_reasons=assessment.reasons,
-                     refresh_due=_add_years(timezone.localdate(now), assessment.refresh_years))
-    elif name == "reject":
-        extra.update(decided_by=actor, decided_at=now)
-    if name == "approve":
-        _supersede_approved(case=case, actor=actor)
-    run_transition(case, name, actor=actor, reason=reason, **extra)
-    if name == "submit":
-        screen(case.investor, actor=actor)
-    elif name == "approve":
-        investor_pk = case.investor_id
-        transaction.on_commit(lambda: investor_cleared.send(sender=KycCase, investor_id=investor_pk))
-    return case
+    """Run the action called ``name`` (a key of ``KYC_CASE_ACTIONS``); ``reason_code`` is passed to
+    the actions whose transition declares one (rejection, information request)."""
+    action = KYC_CASE_ACTIONS.get(name)
+    if action is None:
+        raise TransitionNotAllowed(
+            f"A KYC case has no action '{name}'; its actions are: {', '.join(KYC_CASE_ACTIONS)}.")
+    if transition_custom(KycCase, name).get("reason_code"):
+        return action(case=case, actor=actor, reason=reason, reason_code=reason_code)
+    return action(case=case, actor=actor, reason=reason)
 
 
 def _supersede_approved(*, case: KycCase, actor) -> None:
