@@ -11,9 +11,9 @@ from compliance.models import Investor, KycCase, ReasonCode
 from compliance.rules import screen, screening_hit_counts
 from compliance.signals import investor_blocked, investor_cleared
 from core.audit import audit_created, audit_event, audit_transitions_bulk
-from core.errors import InvalidInput, NotPermitted, Refused, TransitionNotAllowed
+from core.authz import require_own_or_staff, require_perm
+from core.errors import InvalidInput, Refused, TransitionNotAllowed
 from core.models import AuditEvent
-from core.roles import sees_all
 from core.transitions import check_transition, lock, record_transition, run_transition, transition_custom
 
 CASE_FIELDS = ("investor", "kind", "trigger", "previous_case", "state")
@@ -43,9 +43,10 @@ def assess_risk(investor: Investor) -> risk.RiskAssessment:
 def kyc_case_open(*, actor, investor: Investor, trigger: str = KycCase.Trigger.ONBOARDING,
                   previous_case: KycCase | None = None) -> KycCase:
     """Open a draft case for ``investor``; refused while another case is open."""
+    if actor is not None:  # None: the scheduled periodic review
+        require_perm(actor, "compliance.add_kyccase", doing="open KYC cases")
+        require_own_or_staff(actor, investor, doing="open a KYC case")
     investor = lock(Investor, investor.pk)
-    if actor is not None and not sees_all(actor) and investor.user_id != actor.pk:
-        raise NotPermitted("Investors may open a KYC case only for themselves.")
     current = investor.kyc_cases.filter(state__in=KycCase.OPEN_STATES).first()
     if current is not None:
         raise Refused(f"{investor} already has an open case #{current.pk} "
@@ -61,13 +62,12 @@ def kyc_case_open(*, actor, investor: Investor, trigger: str = KycCase.Trigger.O
 @transaction.atomic
 def kyc_case_assign(*, case: KycCase, actor, assignee=None) -> KycCase:
     """Take a case (``assignee`` defaults to the actor); only reviewers may work cases."""
-    Investor.objects.select_for_update().get(pk=case.investor_id)
-    case = lock(KycCase, case.pk)
+    require_perm(actor, "compliance.review_kyccase", doing="work KYC cases")
     assignee = assignee or actor
-    for who in {actor, assignee}:
-        if not who.has_perm("compliance.review_kyccase"):
-            raise NotPermitted(f"{who} may not work KYC cases: it needs the permission "
-                               "'compliance.review_kyccase'.")
+    if not assignee.has_perm("compliance.review_kyccase"):
+        raise InvalidInput(f"{assignee} may not be assigned KYC cases: it needs the permission "
+                           "'compliance.review_kyccase'.", field="assignee")
+    case = _locked(case)
     if case.state not in KycCase.OPEN_STATES:
         raise Refused(f"Case #{case.pk} is '{case.get_state_display()}'; only open cases are assigned.")
     before = case.assignee.username if case.assignee else None
