@@ -6,9 +6,8 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from compliance import risk
+from compliance import providers, risk
 from compliance.models import Investor, KycCase, ReasonCode
-from compliance.rules import screen, screening_hit_counts
 from compliance.signals import investor_blocked, investor_cleared
 from core.audit import audit_created, audit_event, audit_transitions_bulk
 from core.authz import require_own_or_staff, require_perm
@@ -27,7 +26,7 @@ def _add_years(day: date, years: int) -> date:
 
 
 def assess_risk(investor: Investor) -> risk.RiskAssessment:
-    confirmed, open_hits, cleared = screening_hit_counts(investor)
+    confirmed, open_hits, cleared = providers.screening().hit_counts(investor)
     owners = tuple(
         risk.Owner(o.full_name, o.nationality, o.country_of_residence)
         for o in investor.beneficial_owners.all()
@@ -100,7 +99,7 @@ def kyc_case_submit(*, case: KycCase, actor, reason: str = "") -> KycCase:
     its owners now; the screening hits are written in the same transaction."""
     case = _locked(case)
     run_transition(case, "submit", actor=actor, reason=reason, submitted_at=timezone.now())
-    screen(case.investor, actor=actor)
+    providers.screening().screen(investor=case.investor, actor=actor)
     return case
 
 
