@@ -83,14 +83,17 @@ def _locked(case: KycCase) -> KycCase:
     return lock(KycCase, case.pk)
 
 
-def _coded(reason_code: str, reason: str) -> tuple[str, dict]:
-    """A reason code from the fixed list with the officer's text: the audit reason reads "[code] text"."""
+def _run_coded(case: KycCase, name: str, *, actor, reason_code: str, reason: str, **fields) -> None:
+    """Run a transition that carries a reason code from the fixed list with the officer's text:
+    the actor and the text are checked first, then the code; the audit reason reads "[code] text"."""
+    check_transition(case, name, actor=actor, reason=reason)
     if reason_code not in ReasonCode.values:
         raise InvalidInput(
             f"'{reason_code}' is not a reason code; choose one of: {', '.join(ReasonCode.values)}.",
             field="reason_code")
     text = reason.strip()
-    return f"[{reason_code}] {text}", {"reason_code": reason_code, "reason_text": text}
+    record_transition(case, name, actor=actor, reason=f"[{reason_code}] {text}", reason_code=reason_code,
+                      reason_text=text, **fields)
 
 
 @transaction.atomic
@@ -116,9 +119,7 @@ def kyc_case_start_review(*, case: KycCase, actor, reason: str = "") -> KycCase:
 def kyc_case_request_information(*, case: KycCase, actor, reason_code: str, reason: str) -> KycCase:
     """Send the case back to the investor, with a reason code and a text saying what is missing."""
     case = _locked(case)
-    check_transition(case, "request_information", actor=actor, reason=reason)
-    audit_reason, fields = _coded(reason_code, reason)
-    record_transition(case, "request_information", actor=actor, reason=audit_reason, **fields)
+    _run_coded(case, "request_information", actor=actor, reason_code=reason_code, reason=reason)
     return case
 
 
@@ -163,10 +164,8 @@ def kyc_case_approve(*, case: KycCase, actor, reason: str = "") -> KycCase:
 def kyc_case_reject(*, case: KycCase, actor, reason_code: str, reason: str) -> KycCase:
     """Reject the case, with a reason code and a text; the rejection is final."""
     case = _locked(case)
-    check_transition(case, "reject", actor=actor, reason=reason)
-    audit_reason, fields = _coded(reason_code, reason)
-    record_transition(case, "reject", actor=actor, reason=audit_reason, decided_by=actor,
-                      decided_at=timezone.now(), **fields)
+    _run_coded(case, "reject", actor=actor, reason_code=reason_code, reason=reason, decided_by=actor,
+               decided_at=timezone.now())
     return case
 
 
