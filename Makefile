@@ -11,3 +11,4 @@ bench:  ## benchmarks on throwaway PostgreSQL; results go in bench/README.md
 
 lint:
 	.venv/bin/ruff check .
+	.venv/bin/lint-imports --no-cache

@@ -17,7 +17,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from compliance.models import DealEligibility, InvestorClass, InvestorClassification, KycCase
+from compliance import providers
+from compliance.models import DealEligibility, Investor, InvestorClass, InvestorClassification, KycCase
 from compliance.rules import screening_blockers
 from core.errors import GuardFailed
 
@@ -80,14 +81,9 @@ def jurisdiction_reasons(investor, rules: DealEligibility) -> list[str]:
 def investor_count_reasons(investor, deal, rules: DealEligibility) -> list[str]:
     if rules.maximum_investors is None:
         return []
-    from issuance.models import Subscription
-
-    others = (
-        Subscription.objects.filter(tranche__deal=deal, state__in=Subscription.LIVE_STATES)
-        .exclude(investor=investor).values("investor").distinct().count()
-    )
-    in_deal = Subscription.objects.filter(
-        tranche__deal=deal, state__in=Subscription.LIVE_STATES, investor=investor).exists()
+    in_the_deal = Investor.objects.filter(pk__in=providers.deals().investor_ids(deal))
+    others = in_the_deal.exclude(pk=investor.pk).count()
+    in_deal = in_the_deal.filter(pk=investor.pk).exists()
     if not in_deal and others >= rules.maximum_investors:
         return [f"The deal already has its maximum of {rules.maximum_investors} investors."]
     return []

@@ -4,6 +4,8 @@ from datetime import date
 
 from django.utils import timezone
 
+from compliance import providers
+
 REQUIRED_DOCUMENTS = {
     "individual": ("identity", "proof_of_address"),
     "entity": ("incorporation", "proof_of_address"),
@@ -42,24 +44,5 @@ def missing_documents(investor, on: date | None = None) -> list[str]:
 
 
 def screening_blockers(investor) -> list[str]:
-    """Confirmed hits and hits awaiting a decision, from the screening app."""
-    from screening.gate import screening_blockers as gate
-
-    return gate(investor)
-
-
-def screen(investor, actor=None) -> None:
-    """Screen the investor (and its owners) now."""
-    from screening.services import screen_investor
-
-    screen_investor(investor=investor, actor=actor)
-
-
-def screening_hit_counts(investor) -> tuple[int, int, int]:
-    """(confirmed, awaiting decision, cleared as false positive) hits, for the risk rating."""
-    from screening.models import ScreeningHit
-
-    counts = dict.fromkeys(ScreeningHit.State.values, 0)
-    for state in ScreeningHit.objects.filter(investor=investor).values_list("state", flat=True):
-        counts[state] += 1
-    return counts["confirmed"], counts["pending"], counts["false_positive"]
+    """Confirmed hits and hits awaiting a decision, as the screening app words them."""
+    return providers.screening().blockers(investor)

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from compliance import selectors, services
+from compliance import providers, selectors, services
 from compliance.forms import CaseDecisionForm, DocumentDecisionForm, HitDecisionForm, QueueFilterForm
 from compliance.models import Document, KycCase
 from core.errors import Refused
@@ -41,13 +41,6 @@ def queue(request):
     return render(request, "compliance/queue.html", {"form": form, "rows": rows})
 
 
-def _screening_hits(investor) -> list:
-    from screening.models import ScreeningHit
-
-    return list(ScreeningHit.objects.filter(investor=investor).select_related("entry__list_version")
-                .order_by("state", "-score"))
-
-
 @login_required
 def case_detail(request, pk: int):
     _officer(request)
@@ -63,7 +56,7 @@ def case_detail(request, pk: int):
                                          object_id=case.pk).select_related("actor").order_by("at", "id"))
     return render(request, "compliance/case_detail.html", {
         "case": case, "investor": case.investor, "transitions": transitions, "history": history,
-        "hits": _screening_hits(case.investor),
+        "hits": providers.screening().hits(case.investor),
         "decision_form": CaseDecisionForm(), "document_form": DocumentDecisionForm(),
         "hit_form": HitDecisionForm(), "age_days": (timezone.now() - case.created_at).days,
     })
@@ -121,19 +114,20 @@ def document_decide(request, pk: int, document_id: int):
 @require_POST
 def hit_decide(request, pk: int, hit_id: int):
     _officer(request)
-    from screening.models import ScreeningHit
-    from screening.services import hit_decide as decide
-
     case = get_object_or_404(KycCase, pk=pk)
-    hit = get_object_or_404(ScreeningHit, pk=hit_id, investor_id=case.investor_id)
+    screening = providers.screening()
+    hit = next((h for h in screening.hits(case.investor) if h.pk == hit_id), None)
+    if hit is None:
+        raise Http404
     form = HitDecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, f"Hit #{hit.pk}: {form.errors.as_text()}")
         return redirect("compliance:case", pk=pk)
     data = form.cleaned_data
-    return _done(request, pk, lambda: decide(hit=hit, decision=data["decision"], actor=request.user,
-                                             reason=data["reason"], whitelist_until=data["whitelist_until"]),
-                 f"Hit #{hit.pk}: decision recorded.")
+    decide = lambda: screening.decide_hit(  # noqa: E731
+        hit=hit, decision=data["decision"], actor=request.user, reason=data["reason"],
+        whitelist_until=data["whitelist_until"])
+    return _done(request, pk, decide, f"Hit #{hit.pk}: decision recorded.")
 
 
 @login_required

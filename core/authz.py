@@ -5,7 +5,8 @@ services decide what may happen. Every service that changes data calls one of
 these first, before it writes anything, so a refused call leaves no trace:
 
 - :func:`require_perm` - the actor holds a Django permission (a role grants it);
-- :func:`require_own_or_staff` - an investor acts only for themself, staff roles for anyone;
+- :func:`require_own_or_staff` - an investor acts only for themself, staff roles for anyone
+  (:func:`acts_for` answers the same question as a yes or no, for transition permissions);
 - :func:`require_system_or_perm` - a scheduled or chained system step (``actor=None``)
   or a person holding the permission.
 
@@ -35,6 +36,12 @@ def require_system_or_perm(actor, perm: str, *, doing: str) -> None:
     require_perm(actor, perm, doing=doing)
 
 
+def acts_for(actor, investor) -> bool:
+    """Whether ``actor`` may act for ``investor``: staff roles for any investor, an investor login
+    only for its own profile. For permission functions of transitions, which answer yes or no."""
+    return _authenticated(actor) and (sees_all(actor) or investor.user_id == actor.pk)
+
+
 def require_own_or_staff(actor, investor, *, doing: str) -> None:
     """An investor acts only for their own profile; staff roles act for any investor.
 
@@ -42,5 +49,5 @@ def require_own_or_staff(actor, investor, *, doing: str) -> None:
     """
     if not _authenticated(actor):
         raise NotPermitted(f"You may not {doing}: sign in first.")
-    if not sees_all(actor) and investor.user_id != actor.pk:
+    if not acts_for(actor, investor):
         raise NotPermitted(f"Investors may {doing} only for themselves.")

@@ -78,6 +78,7 @@ MATRIX: dict[str, list[str]] = {
         "compliance.add_document",
         "compliance.add_dealeligibility",
         "compliance.change_dealeligibility",
+        "compliance.add_walletchallenge",
     ],
     COMPLIANCE_OFFICER: _VIEW_ALL
     + [
@@ -105,6 +106,7 @@ MATRIX: dict[str, list[str]] = {
         "compliance.change_investorclassification",
         "compliance.add_dealeligibility",
         "compliance.change_dealeligibility",
+        "compliance.add_walletchallenge",
     ],
     TRUSTEE_AUDITOR: _VIEW_ALL + _COMPLIANCE_VIEW,
     INVESTOR: [

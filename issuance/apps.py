@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class IssuanceConfig(AppConfig):
     name = "issuance"
     verbose_name = "Issuance"
+
+    def ready(self) -> None:
+        # Compliance and core sit below issuance and ask it through registries.
+        from compliance.providers import register_deals
+        from core.audit_scope import register_own_objects
+        from issuance import selectors
+        from issuance.models import Subscription
+
+        register_deals(visible_to=selectors.deals_visible_to, investor_ids=selectors.deal_investor_ids)
+        register_own_objects(Subscription, selectors.subscriptions_visible_to)

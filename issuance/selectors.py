@@ -45,3 +45,9 @@ def subscriptions_visible_to(user) -> QuerySet[Subscription]:
     if sees_all(user):
         return qs
     return qs.filter(investor__user=user) if user.is_authenticated else qs.none()
+
+
+def deal_investor_ids(deal) -> QuerySet:
+    """Ids of the investors with a live subscription in ``deal`` (for compliance's investor cap)."""
+    return (Subscription.objects.filter(tranche__deal=deal, state__in=Subscription.LIVE_STATES)
+            .values("investor_id"))

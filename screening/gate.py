@@ -1,4 +1,5 @@
-"""The one function other apps call to learn whether screening blocks an investor."""
+"""What other apps ask of screening (compliance through compliance.providers, registered in
+screening/apps.py): whether screening blocks an investor, and the investor's hits."""
 
 
 def screening_blockers(investor) -> list[str]:
@@ -19,3 +20,21 @@ def screening_blockers(investor) -> list[str]:
             f"list entry {entry.entity_id} '{entry.name}' of list version {entry.list_version}."
         )
     return reasons
+
+
+def hit_counts(investor) -> tuple[int, int, int]:
+    """(confirmed, awaiting a decision, cleared as false positive) hits of the investor."""
+    from screening.models import ScreeningHit
+
+    counts = dict.fromkeys(ScreeningHit.State.values, 0)
+    for state in ScreeningHit.objects.filter(investor=investor).values_list("state", flat=True):
+        counts[state] += 1
+    return counts["confirmed"], counts["pending"], counts["false_positive"]
+
+
+def investor_hits(investor) -> list:
+    """Every hit of the investor, undecided first, then by score."""
+    from screening.models import ScreeningHit
+
+    return list(ScreeningHit.objects.filter(investor=investor).select_related("entry__list_version")
+                .order_by("state", "-score"))

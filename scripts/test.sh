@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite against a throwaway PostgreSQL and Redis on loopback.
+# The import contracts (.importlinter), then the whole test suite against a throwaway PostgreSQL,
+# Redis and anvil on loopback.
 # Usage: scripts/test.sh [pytest arguments]   (make test)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +25,9 @@ start_postgres "$RUN_DIR"
 start_redis "$RUN_DIR"
 start_anvil "$RUN_DIR"
 export DJANGO_SETTINGS_MODULE=config.settings.test
+
+# The dependency graph (docs/architecture.md, "Dependencies"): a broken contract fails the run.
+.venv/bin/lint-imports --no-cache
 
 status=0
 .venv/bin/pytest "$@" || status=$?

@@ -15,9 +15,9 @@ from compliance.models import (
     KycCase,
     Wallet,
 )
+from compliance.providers import deals
 from compliance.selectors import investors_visible_to
 from core.roles import sees_all
-from issuance.selectors import deals_visible_to
 
 
 def _investors(request):
@@ -71,7 +71,7 @@ class WalletFilter(filters.FilterSet):
 
 
 class DealEligibilityFilter(filters.FilterSet):
-    deal = filters.ModelChoiceFilter(queryset=lambda request: deals_visible_to(request.user))
+    deal = filters.ModelChoiceFilter(queryset=lambda request: deals().visible_to(request.user))
 
     class Meta:
         model = DealEligibility

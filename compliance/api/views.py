@@ -36,6 +36,7 @@ from compliance.api.serializers import (
 )
 from compliance.eligibility import investor_eligibility
 from compliance.models import DealEligibility, Investor, KycCase
+from compliance.providers import deals
 from core.api.idempotency import idempotent
 from core.api.transitions import IDEMPOTENCY_PARAMETER
 from core.api.viewsets import ServiceBackedViewSet
@@ -68,11 +69,9 @@ class InvestorViewSet(ServiceBackedViewSet):
                    parameters=[OpenApiParameter("deal", int, required=True)])
     @action(detail=True, methods=["get"])
     def eligibility(self, request, pk=None):
-        from issuance.selectors import deals_visible_to
-
         investor = self.get_object()
         deal_id = request.query_params.get("deal", "")
-        deal = deals_visible_to(request.user).filter(pk=deal_id).first() if deal_id.isdigit() else None
+        deal = deals().visible_to(request.user).filter(pk=deal_id).first() if deal_id.isdigit() else None
         if deal is None:
             raise InvalidInput("Name a deal you may see: ?deal=<id>.", field="deal")
         result = investor_eligibility(investor, deal)
@@ -258,10 +257,8 @@ class DealEligibilityViewSet(ServiceBackedViewSet):
     update_kwarg = "deal"
 
     def get_queryset(self):
-        from issuance.selectors import deals_visible_to
-
         return DealEligibility.objects.select_related("deal").filter(
-            deal__in=deals_visible_to(self.request.user).values("pk"))
+            deal__in=deals().visible_to(self.request.user).values("pk"))
 
     def perform_update(self, serializer):
         data = {**DealEligibilitySerializer(serializer.instance).data, **serializer.validated_data}

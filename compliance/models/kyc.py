@@ -1,8 +1,9 @@
 """KYC / KYB cases and their lifecycle (state diagram in docs/compliance.md).
 
-Transition bodies change state only; compliance/services.py locks the case, runs
-the transition through core.transitions (permission, maker-checker, guards with
-reasons, audit) and does the rest of the work in the same transaction.
+Transition bodies change state only; each action's service in compliance/services/kyc.py
+locks the case, checks the transition through core.transitions (permission,
+maker-checker, guards with reasons), records it with its audit event and does the
+rest of its work in the same transaction.
 """
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from core.authz import acts_for
 from core.transitions import guard
 
 
@@ -195,8 +197,4 @@ class KycCase(ConcurrentTransitionMixin, models.Model):
 
 
 def _may_submit(case: KycCase, user) -> bool:
-    if not user.has_perm("compliance.submit_kyccase"):
-        return False
-    from core.roles import sees_all
-
-    return sees_all(user) or case.investor.user_id == user.pk
+    return user.has_perm("compliance.submit_kyccase") and acts_for(user, case.investor)

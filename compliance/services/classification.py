@@ -8,6 +8,7 @@ from django.utils import timezone
 from compliance.classify import FIGURES, Declared, classify
 from compliance.models import Document, Investor, InvestorClassification
 from core.audit import audit_created, audit_event
+from core.authz import require_perm
 from core.errors import InvalidInput, Refused
 from core.models import AuditEvent
 from core.transitions import lock
@@ -20,6 +21,7 @@ CLASSIFICATION_FIELDS = ("investor", "regime", "investor_class", "test_passed", 
 def classification_record(*, actor, investor: Investor, regime: str, figures: dict, valid_until: date,
                           valid_from: date | None = None, opted_in: bool = False,
                           evidence: Document | None = None) -> InvestorClassification:
+    require_perm(actor, "compliance.add_investorclassification", doing="record investor classifications")
     investor = lock(Investor, investor.pk)
     if regime not in FIGURES:
         raise InvalidInput(f"'{regime}' is not a regime; use one of {', '.join(FIGURES)}.", field="regime")
@@ -47,6 +49,7 @@ def classification_record(*, actor, investor: Investor, regime: str, figures: di
 @transaction.atomic
 def classification_revoke(*, actor, classification: InvestorClassification, reason: str
                           ) -> InvestorClassification:
+    require_perm(actor, "compliance.change_investorclassification", doing="revoke investor classifications")
     lock(Investor, classification.investor_id)
     record = lock(InvestorClassification, classification.pk)
     if not reason.strip():

@@ -9,8 +9,8 @@ from django.utils import timezone
 from compliance.models import Document, Investor
 from compliance.uploads import check_upload
 from core.audit import audit_created
-from core.errors import InvalidInput, NotPermitted
-from core.roles import sees_all
+from core.authz import require_own_or_staff, require_perm
+from core.errors import InvalidInput
 from core.transitions import lock, run_transition
 
 DOCUMENT_FIELDS = ("investor", "kind", "original_name", "content_type", "size", "sha256", "state")
@@ -19,8 +19,8 @@ DOCUMENT_FIELDS = ("investor", "kind", "original_name", "content_type", "size", 
 def document_upload(*, actor, investor: Investor, kind: str, file, evidence_expires_on: date | None = None
                     ) -> Document:
     """Check ``file`` by content and store it privately; nothing is written if it is refused."""
-    if not sees_all(actor) and investor.user_id != actor.pk:
-        raise NotPermitted("Investors may upload documents only to their own profile.")
+    require_perm(actor, "compliance.add_document", doing="upload documents")
+    require_own_or_staff(actor, investor, doing="upload documents")
     if kind not in Document.Kind.values:
         raise InvalidInput(f"'{kind}' is not a document kind; choose one of: "
                            f"{', '.join(Document.Kind.values)}.", field="kind")

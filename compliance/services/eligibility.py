@@ -6,8 +6,10 @@ from django.db import transaction
 
 from compliance.models import DealEligibility, InvestorClass
 from core.audit import audit_created, audit_event, diff, snapshot
+from core.authz import require_perm
 from core.errors import InvalidInput
 from core.models import AuditEvent
+from core.transitions import lock
 from core.validators import COUNTRY_CHOICES
 
 RULE_FIELDS = ("allowed_classes", "allowed_jurisdictions", "blocked_jurisdictions",
@@ -38,11 +40,14 @@ def _validate(values: dict) -> dict:
 
 @transaction.atomic
 def deal_eligibility_set(*, actor, deal, **values) -> DealEligibility:
-    from issuance.models import Deal
-
-    deal = Deal.objects.select_for_update().get(pk=deal.pk)
-    clean = _validate(values)
+    """Create or edit the eligibility rules of ``deal`` (an ``issuance.Deal``, locked first)."""
+    deal = lock(type(deal), deal.pk)
     rules = DealEligibility.objects.select_for_update().filter(deal=deal).first()
+    if rules is None:
+        require_perm(actor, "compliance.add_dealeligibility", doing="set deal eligibility rules")
+    else:
+        require_perm(actor, "compliance.change_dealeligibility", doing="change deal eligibility rules")
+    clean = _validate(values)
     if rules is None:
         rules = DealEligibility(deal=deal, **clean)
         rules.full_clean()

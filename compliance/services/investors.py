@@ -7,6 +7,7 @@ from django.db.models import Sum
 
 from compliance.models import BeneficialOwner, Investor
 from core.audit import audit_created, audit_event, diff, snapshot
+from core.authz import require_perm
 from core.errors import InvalidInput
 from core.models import AuditEvent
 from core.transitions import lock
@@ -27,6 +28,7 @@ def _check_kind(investor: Investor) -> None:
 
 @transaction.atomic
 def investor_create(*, actor, **values) -> Investor:
+    require_perm(actor, "compliance.add_investor", doing="create investors")
     investor = Investor(**values)
     investor.full_clean()
     _check_kind(investor)
@@ -37,6 +39,7 @@ def investor_create(*, actor, **values) -> Investor:
 
 @transaction.atomic
 def investor_update(*, investor: Investor, actor, **values) -> Investor:
+    require_perm(actor, "compliance.change_investor", doing="edit investors")
     investor = lock(Investor, investor.pk)
     before = snapshot(investor, INVESTOR_FIELDS)
     for field, value in values.items():
@@ -53,6 +56,7 @@ def investor_update(*, investor: Investor, actor, **values) -> Investor:
 @transaction.atomic
 def beneficial_owner_add(*, actor, investor: Investor, **values) -> BeneficialOwner:
     """Record a natural person owning 25 % or more of an entity investor."""
+    require_perm(actor, "compliance.add_beneficialowner", doing="record beneficial owners")
     investor = lock(Investor, investor.pk)
     if investor.is_individual:
         raise InvalidInput(f"{investor} is an individual; beneficial owners are recorded for entities.",
@@ -74,6 +78,7 @@ def beneficial_owner_add(*, actor, investor: Investor, **values) -> BeneficialOw
 
 @transaction.atomic
 def beneficial_owner_remove(*, actor, owner: BeneficialOwner, reason: str) -> None:
+    require_perm(actor, "compliance.change_beneficialowner", doing="remove beneficial owners")
     investor = lock(Investor, owner.investor_id)
     if not reason.strip():
         raise InvalidInput("A reason is required to remove a beneficial owner.", field="reason")

@@ -1,19 +1,19 @@
-"""KYC / KYB cases: open, assign, transitions (with four eyes), and the scheduled expiry."""
+"""KYC / KYB cases: open, assign, one service per action (with four eyes), and the scheduled expiry."""
 
+from collections.abc import Callable
 from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
 
-from compliance import risk
+from compliance import providers, risk
 from compliance.models import Investor, KycCase, ReasonCode
-from compliance.rules import screen, screening_hit_counts
 from compliance.signals import investor_blocked, investor_cleared
 from core.audit import audit_created, audit_event, audit_transitions_bulk
-from core.errors import InvalidInput, NotPermitted, Refused
+from core.authz import require_own_or_staff, require_perm
+from core.errors import InvalidInput, Refused, TransitionNotAllowed
 from core.models import AuditEvent
-from core.roles import sees_all
-from core.transitions import lock, run_transition, transition_custom
+from core.transitions import check_transition, lock, record_transition, run_transition, transition_custom
 
 CASE_FIELDS = ("investor", "kind", "trigger", "previous_case", "state")
 
@@ -26,7 +26,7 @@ def _add_years(day: date, years: int) -> date:
 
 
 def assess_risk(investor: Investor) -> risk.RiskAssessment:
-    confirmed, open_hits, cleared = screening_hit_counts(investor)
+    confirmed, open_hits, cleared = providers.screening().hit_counts(investor)
     owners = tuple(
         risk.Owner(o.full_name, o.nationality, o.country_of_residence)
         for o in investor.beneficial_owners.all()
@@ -42,9 +42,10 @@ def assess_risk(investor: Investor) -> risk.RiskAssessment:
 def kyc_case_open(*, actor, investor: Investor, trigger: str = KycCase.Trigger.ONBOARDING,
                   previous_case: KycCase | None = None) -> KycCase:
     """Open a draft case for ``investor``; refused while another case is open."""
+    if actor is not None:  # None: the scheduled periodic review
+        require_perm(actor, "compliance.add_kyccase", doing="open KYC cases")
+        require_own_or_staff(actor, investor, doing="open a KYC case")
     investor = lock(Investor, investor.pk)
-    if actor is not None and not sees_all(actor) and investor.user_id != actor.pk:
-        raise NotPermitted("Investors may open a KYC case only for themselves.")
     current = investor.kyc_cases.filter(state__in=KycCase.OPEN_STATES).first()
     if current is not None:
         raise Refused(f"{investor} already has an open case #{current.pk} "
@@ -60,13 +61,12 @@ def kyc_case_open(*, actor, investor: Investor, trigger: str = KycCase.Trigger.O
 @transaction.atomic
 def kyc_case_assign(*, case: KycCase, actor, assignee=None) -> KycCase:
     """Take a case (``assignee`` defaults to the actor); only reviewers may work cases."""
-    Investor.objects.select_for_update().get(pk=case.investor_id)
-    case = lock(KycCase, case.pk)
+    require_perm(actor, "compliance.review_kyccase", doing="work KYC cases")
     assignee = assignee or actor
-    for who in {actor, assignee}:
-        if not who.has_perm("compliance.review_kyccase"):
-            raise NotPermitted(f"{who} may not work KYC cases: it needs the permission "
-                               "'compliance.review_kyccase'.")
+    if not assignee.has_perm("compliance.review_kyccase"):
+        raise InvalidInput(f"{assignee} may not be assigned KYC cases: it needs the permission "
+                           "'compliance.review_kyccase'.", field="assignee")
+    case = _locked(case)
     if case.state not in KycCase.OPEN_STATES:
         raise Refused(f"Case #{case.pk} is '{case.get_state_display()}'; only open cases are assigned.")
     before = case.assignee.username if case.assignee else None
@@ -77,48 +77,123 @@ def kyc_case_assign(*, case: KycCase, actor, assignee=None) -> KycCase:
     return case
 
 
+def _locked(case: KycCase) -> KycCase:
+    """Lock the investor, then the case (the app's lock order), and return the fresh case."""
+    lock(Investor, case.investor_id)
+    return lock(KycCase, case.pk)
+
+
+def _run_coded(case: KycCase, name: str, *, actor, reason_code: str, reason: str, **fields) -> None:
+    """Run a transition that carries a reason code from the fixed list with the officer's text:
+    the actor and the text are checked first, then the code; the audit reason reads "[code] text"."""
+    check_transition(case, name, actor=actor, reason=reason)
+    if reason_code not in ReasonCode.values:
+        raise InvalidInput(
+            f"'{reason_code}' is not a reason code; choose one of: {', '.join(ReasonCode.values)}.",
+            field="reason_code")
+    text = reason.strip()
+    record_transition(case, name, actor=actor, reason=f"[{reason_code}] {text}", reason_code=reason_code,
+                      reason_text=text, **fields)
+
+
 @transaction.atomic
+def kyc_case_submit(*, case: KycCase, actor, reason: str = "") -> KycCase:
+    """Send the case for review (staff, or the case's own investor) and screen the investor and
+    its owners now; the screening hits are written in the same transaction."""
+    case = _locked(case)
+    run_transition(case, "submit", actor=actor, reason=reason, submitted_at=timezone.now())
+    providers.screening().screen(investor=case.investor, actor=actor)
+    return case
+
+
+@transaction.atomic
+def kyc_case_start_review(*, case: KycCase, actor, reason: str = "") -> KycCase:
+    """An officer starts reviewing; an unassigned case becomes theirs."""
+    case = _locked(case)
+    fields = {} if case.assignee_id else {"assignee": actor}
+    run_transition(case, "start_review", actor=actor, reason=reason, **fields)
+    return case
+
+
+@transaction.atomic
+def kyc_case_request_information(*, case: KycCase, actor, reason_code: str, reason: str) -> KycCase:
+    """Send the case back to the investor, with a reason code and a text saying what is missing."""
+    case = _locked(case)
+    _run_coded(case, "request_information", actor=actor, reason_code=reason_code, reason=reason)
+    return case
+
+
+@transaction.atomic
+def kyc_case_recommend(*, case: KycCase, actor, reason: str = "") -> KycCase:
+    """The reviewer (the maker) recommends approval; the risk rating is assessed and stored."""
+    case = _locked(case)
+    check_transition(case, "recommend", actor=actor, reason=reason)
+    assessment = assess_risk(case.investor)
+    record_transition(case, "recommend", actor=actor, reason=reason, recommended_by=actor,
+                      risk_rating=assessment.rating, risk_reasons=assessment.reasons)
+    return case
+
+
+@transaction.atomic
+def kyc_case_return_to_review(*, case: KycCase, actor, reason: str) -> KycCase:
+    """The approver sends a recommended case back to review (reason required); the recommendation
+    is withdrawn, so the next recommendation may come from anyone."""
+    case = _locked(case)
+    run_transition(case, "return_to_review", actor=actor, reason=reason, recommended_by=None)
+    return case
+
+
+@transaction.atomic
+def kyc_case_approve(*, case: KycCase, actor, reason: str = "") -> KycCase:
+    """The checker (never the recommender) approves: the risk is assessed again and sets the refresh
+    date, an earlier approval of the investor ends, and ``investor_cleared`` is sent after commit."""
+    case = _locked(case)
+    check_transition(case, "approve", actor=actor, reason=reason)
+    assessment = assess_risk(case.investor)
+    now = timezone.now()
+    _supersede_approved(case=case, actor=actor)
+    record_transition(case, "approve", actor=actor, reason=reason, decided_by=actor, decided_at=now,
+                      risk_rating=assessment.rating, risk_reasons=assessment.reasons,
+                      refresh_due=_add_years(timezone.localdate(now), assessment.refresh_years))
+    investor_pk = case.investor_id
+    transaction.on_commit(lambda: investor_cleared.send(sender=KycCase, investor_id=investor_pk))
+    return case
+
+
+@transaction.atomic
+def kyc_case_reject(*, case: KycCase, actor, reason_code: str, reason: str) -> KycCase:
+    """Reject the case, with a reason code and a text; the rejection is final."""
+    case = _locked(case)
+    _run_coded(case, "reject", actor=actor, reason_code=reason_code, reason=reason, decided_by=actor,
+               decided_at=timezone.now())
+    return case
+
+
+# The actions a person takes on a case, by transition name: the API, the admin and the review queue
+# dispatch through this table. ``expire`` is not here: only the scheduled refresh and a newer
+# approval expire a case (kyc_cases_expire_due, kyc_case_approve).
+KYC_CASE_ACTIONS: dict[str, Callable[..., KycCase]] = {
+    "submit": kyc_case_submit,
+    "start_review": kyc_case_start_review,
+    "request_information": kyc_case_request_information,
+    "recommend": kyc_case_recommend,
+    "return_to_review": kyc_case_return_to_review,
+    "approve": kyc_case_approve,
+    "reject": kyc_case_reject,
+}
+
+
 def kyc_case_transition(*, case: KycCase, name: str, actor, reason: str = "",
                         reason_code: str = "") -> KycCase:
-    """Take transition ``name``; rejections and information requests carry a reason code."""
-    Investor.objects.select_for_update().get(pk=case.investor_id)
-    case = lock(KycCase, case.pk)
-    now = timezone.now()
-    extra: dict = {}
-    custom = transition_custom(KycCase, name) if hasattr(case, name) else {}
-    if custom.get("reason_code"):
-        if reason_code not in ReasonCode.values:
-            raise InvalidInput(
-                f"'{reason_code}' is not a reason code; choose one of: {', '.join(ReasonCode.values)}.",
-                field="reason_code")
-        extra = {"reason_code": reason_code, "reason_text": reason.strip()}
-        if reason.strip():  # an empty text is refused by run_transition (reason_required)
-            reason = f"[{reason_code}] {reason.strip()}"
-    if name == "submit":
-        extra["submitted_at"] = now
-    elif name == "start_review" and case.assignee_id is None:
-        extra["assignee"] = actor
-    elif name == "recommend":
-        assessment = assess_risk(case.investor)
-        extra.update(recommended_by=actor, risk_rating=assessment.rating, risk_reasons=assessment.reasons)
-    elif name == "return_to_review":
-        extra["recommended_by"] = None
-    elif name == "approve":
-        assessment = assess_risk(case.investor)
-        extra.update(decided_by=actor, decided_at=now, risk_rating=assessment.rating,
-                     risk_reasons=assessment.reasons,
-                     refresh_due=_add_years(timezone.localdate(now), assessment.refresh_years))
-    elif name == "reject":
-        extra.update(decided_by=actor, decided_at=now)
-    if name == "approve":
-        _supersede_approved(case=case, actor=actor)
-    run_transition(case, name, actor=actor, reason=reason, **extra)
-    if name == "submit":
-        screen(case.investor, actor=actor)
-    elif name == "approve":
-        investor_pk = case.investor_id
-        transaction.on_commit(lambda: investor_cleared.send(sender=KycCase, investor_id=investor_pk))
-    return case
+    """Run the action called ``name`` (a key of ``KYC_CASE_ACTIONS``); ``reason_code`` is passed to
+    the actions whose transition declares one (rejection, information request)."""
+    action = KYC_CASE_ACTIONS.get(name)
+    if action is None:
+        raise TransitionNotAllowed(
+            f"A KYC case has no action '{name}'; its actions are: {', '.join(KYC_CASE_ACTIONS)}.")
+    if transition_custom(KycCase, name).get("reason_code"):
+        return action(case=case, actor=actor, reason=reason, reason_code=reason_code)
+    return action(case=case, actor=actor, reason=reason)
 
 
 def _supersede_approved(*, case: KycCase, actor) -> None:

@@ -20,8 +20,8 @@ from compliance.models import Investor, Wallet, WalletChallenge
 from compliance.selectors import approved_investor_ids
 from compliance.signals import investor_cleared
 from core.audit import audit_created
-from core.errors import InvalidInput, NotPermitted, Refused
-from core.roles import sees_all
+from core.authz import require_own_or_staff, require_perm
+from core.errors import InvalidInput, Refused
 from core.transitions import lock
 
 WALLET_FIELDS = ("investor", "address", "verified_at", "challenge")
@@ -49,14 +49,15 @@ def _refuse_other_owner(address: str, investor: Investor) -> None:
         raise Refused(f"Wallet {address} cannot be registered for this investor.")
 
 
-def _own(actor, investor: Investor) -> None:
-    if not sees_all(actor) and investor.user_id != actor.pk:
-        raise NotPermitted("Investors may prove only their own wallets.")
+def _may_prove(actor, investor: Investor) -> None:
+    """Investors prove their own wallets; operations and compliance officers may relay a proof."""
+    require_perm(actor, "compliance.add_walletchallenge", doing="prove wallets")
+    require_own_or_staff(actor, investor, doing="prove wallets")
 
 
 @transaction.atomic
 def wallet_challenge_issue(*, actor, investor: Investor, address: str) -> WalletChallenge:
-    _own(actor, investor)
+    _may_prove(actor, investor)
     investor = lock(Investor, investor.pk)
     address = checksummed(address)
     _refuse_other_owner(address, investor)
@@ -91,7 +92,7 @@ def recover_signer(message: str, signature: str) -> str | None:
 def wallet_verify(*, actor, challenge: WalletChallenge, signature: str) -> Wallet:
     lock(Investor, challenge.investor_id)
     challenge = lock(WalletChallenge, challenge.pk)
-    _own(actor, challenge.investor)
+    _may_prove(actor, challenge.investor)
     now = timezone.now()
     if challenge.used_at is not None:
         raise Refused(f"Challenge #{challenge.pk} was already used; ask for a new one.")

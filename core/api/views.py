@@ -1,11 +1,11 @@
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q
 from django_filters import rest_framework as filters
 from rest_framework import serializers, viewsets
 
 from core.api.pagination import CursorPagination
+from core.audit_scope import own_objects
 from core.models import AuditEvent
 from core.roles import sees_all
 
@@ -52,15 +52,8 @@ def audit_events_visible_to(user):
         return qs.exclude(content_type__in=_types_hidden_from(user))
     if not user.is_authenticated:
         return qs.none()
-    from compliance.models import Investor
-    from issuance.models import Subscription
-
-    own_subs = Subscription.objects.filter(investor__user=user).values("pk")
-    own_investor = Investor.objects.filter(user=user).values("pk")
-    return qs.filter(
-        Q(content_type=ContentType.objects.get_for_model(Subscription), object_id__in=own_subs)
-        | Q(content_type=ContentType.objects.get_for_model(Investor), object_id__in=own_investor)
-    )
+    own = own_objects(user)  # registered by the business apps (core.audit_scope)
+    return qs.none() if own is None else qs.filter(own)
 
 
 class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
