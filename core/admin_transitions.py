@@ -75,7 +75,10 @@ class TransitionAdmin(ServiceAdmin):
     """Adds a button per transition the user may take; a reason is asked where required."""
 
     change_form_template = "admin/transition_change_form.html"
-    transition_service = None  # (obj, name, actor, reason) -> obj
+    transition_service = None  # (obj, name, actor, reason, **options) -> obj
+    # A transition that asks for more than a reason: {name: a ReasonForm subclass}; its other
+    # fields are passed to transition_service as options.
+    transition_forms: dict[str, type[forms.Form]] = {}
 
     def get_urls(self):
         opts = self.model._meta
@@ -100,15 +103,17 @@ class TransitionAdmin(ServiceAdmin):
             raise PermissionDenied(f"'{name}' is not available to you on this object now.")
         opts = self.model._meta
         change_url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
-        form = ReasonForm(request.POST or None)
+        form = self.transition_forms.get(name, ReasonForm)(request.POST or None)
         if request.method == "POST" and form.is_valid():
+            options = dict(form.cleaned_data)
+            reason = options.pop("reason")
             try:
-                type(self).transition_service(obj, name, request.user, form.cleaned_data["reason"])
+                type(self).transition_service(obj, name, request.user, reason, **options)
             except Refused as exc:
                 messages.error(request, exc.message)
-                if exc.field != "reason":
+                if exc.field not in form.fields:
                     return redirect(change_url)
-                form.add_error("reason", exc.message)
+                form.add_error(exc.field, exc.message)
             else:
                 messages.success(request, f"{opts.verbose_name.capitalize()} '{obj}': {info.label} done.")
                 return redirect(change_url)

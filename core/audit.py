@@ -66,9 +66,10 @@ def audit_created(*, instance: models.Model, actor, fields: Iterable[str]) -> Au
 
 def audit_transitions_bulk(
     *, model: type[models.Model], rows: list[tuple[int, str]], actor, name: str,
-    from_state: str, to_state: str, reason: str = "",
+    from_state: str, to_state: str, reason: str = "", changes: dict[int, dict] | None = None,
 ) -> None:
-    """Audit the same transition of many rows at once: ``rows`` is (pk, repr) pairs."""
+    """Audit the same transition of many rows at once: ``rows`` is (pk, repr) pairs;
+    ``changes`` optionally gives each row's ``{field: [old, new]}`` by pk."""
     content_type = ContentType.objects.get_for_model(model)
     AuditEvent.objects.bulk_create(
         [
@@ -82,6 +83,7 @@ def audit_transitions_bulk(
                 from_state=from_state,
                 to_state=to_state,
                 reason=reason,
+                changes=(changes or {}).get(pk, {}),
             )
             for pk, text in rows
         ],

@@ -68,6 +68,7 @@ MATRIX: dict[str, list[str]] = {
         "issuance.reject_subscription",
         "issuance.record_funding_subscription",
         "issuance.cancel_subscription",
+        "issuance.release_allocation_subscription",
         "compliance.add_investor",
         "compliance.change_investor",
         *_COMPLIANCE_VIEW,

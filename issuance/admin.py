@@ -1,6 +1,7 @@
+from django import forms
 from django.contrib import admin, messages
 
-from core.admin_transitions import ServiceAdmin, TransitionAdmin
+from core.admin_transitions import ReasonForm, ServiceAdmin, TransitionAdmin
 from core.errors import Refused
 from issuance import services
 from issuance.models import SPV, Deal, Subscription, Tranche
@@ -77,6 +78,11 @@ class TrancheAdmin(ServiceAdmin):
         return obj.deal.money(obj.current_principal)
 
 
+class ReleaseAllocationForm(ReasonForm):
+    lots = forms.ChoiceField(choices=Subscription.ReleasedLots.choices, widget=forms.RadioSelect,
+                             label="What happens to the lots")
+
+
 @admin.register(Subscription)
 class SubscriptionAdmin(TransitionAdmin):
     list_display = ["id", "investor", "tranche", "requested", "allocated", "funded", "state"]
@@ -87,9 +93,11 @@ class SubscriptionAdmin(TransitionAdmin):
     raw_id_fields = ["investor"]
     actions = ["record_full_funding"]
     transition_service = staticmethod(
-        lambda obj, name, actor, reason: services.subscription_transition(
-            subscription=obj, name=name, actor=actor, reason=reason)
+        lambda obj, name, actor, reason, **options: services.subscription_transition(
+            subscription=obj, name=name, actor=actor, reason=reason, **options)
     )
+    transition_forms = {"cancel_allocation": ReleaseAllocationForm,
+                        "default_allocation": ReleaseAllocationForm}
 
     def has_change_permission(self, request, obj=None) -> bool:
         # Amounts change only through transitions and funding; the form is read-only.

@@ -374,6 +374,13 @@ class Subscription(ConcurrentTransitionMixin, models.Model):
         FUNDED = "funded", "funded"
         SETTLED = "settled", "settled"
         CANCELLED = "cancelled", "cancelled"
+        DEFAULTED = "defaulted", "defaulted (allocated, never paid)"
+
+    class ReleasedLots(models.TextChoices):
+        """What happens to the lots of an allocation that is cancelled or defaulted."""
+
+        REDUCE_TRANCHE = "reduce_tranche", "reduce the tranche by the lots"
+        OFFER_AGAIN = "offer_again", "offer the lots again to the tranche's other subscribers"
 
     LIVE_STATES = (State.REQUESTED, State.ACCEPTED, State.ALLOCATED, State.FUNDED, State.SETTLED)
 
@@ -415,6 +422,8 @@ class Subscription(ConcurrentTransitionMixin, models.Model):
             ("reject_subscription", "Can reject a subscription"),
             ("record_funding_subscription", "Can record funds received for a subscription"),
             ("cancel_subscription", "Can cancel a subscription"),
+            ("release_allocation_subscription",
+             "Can cancel or default an unfunded allocation and release its lots"),
         ]
 
     def __str__(self) -> str:
@@ -475,17 +484,28 @@ class Subscription(ConcurrentTransitionMixin, models.Model):
         """Cancelling a deal cancels its live subscriptions; funds received are to be returned."""
 
     @transition(state, source=[State.REQUESTED, State.ACCEPTED], target=State.CANCELLED,
-                permission=lambda sub, user: _may_cancel_subscription(sub, user),
-                conditions=[_deal_open],
-                custom={"reason_required": True,
-                        "permission_text": "staff or the subscription's own investor"})
+                permission="issuance.cancel_subscription", conditions=[_deal_open],
+                custom={"reason_required": True})
     def cancel(self) -> None:
-        pass
+        """The subscription's own investor, or staff, withdraw a request before the book closes
+        (the service checks whose it is through core.authz.require_own_or_staff)."""
 
+    # An allocation that will not be paid: its lots are released (services say where they go).
 
-def _may_cancel_subscription(sub: Subscription, user) -> bool:
-    if not user.has_perm("issuance.cancel_subscription"):
-        return False
-    from core.roles import sees_all
+    @transition(state, source=State.ALLOCATED, target=State.CANCELLED,
+                permission="issuance.release_allocation_subscription",
+                custom={"reason_required": True})
+    def cancel_allocation(self) -> None:
+        """The investor withdrew (or was withdrawn) after allocation, before paying in full."""
 
-    return sees_all(user) or getattr(sub.investor, "user_id", None) == user.pk
+    @transition(state, source=State.ALLOCATED, target=State.DEFAULTED,
+                permission="issuance.release_allocation_subscription",
+                custom={"reason_required": True})
+    def default_allocation(self) -> None:
+        """The investor did not pay the allocation."""
+
+    @transition(state, source=[State.ALLOCATED, State.FUNDED], target=State.ALLOCATED,
+                permission="issuance.release_allocation_subscription",
+                custom={"bulk_only": True, "label": "add lots offered again"})
+    def add_lots(self) -> None:
+        """Released lots offered again raise this allocation; a funded one owes the difference."""

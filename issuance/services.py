@@ -1,26 +1,41 @@
 """Every write the issuance business knows by name.
 
-Each service is keyword-only, runs in one transaction, locks what it changes
-(deal before tranche before subscription, always in that order), writes the audit
-trail in the same transaction, and raises a ``core.errors.Refused`` before
-writing anything when a rule says no.
+Each service is keyword-only, checks its actor first (``core.authz``, or the transition's own
+permission through ``core.transitions``), runs in one transaction, locks what it changes
+(deal before tranche before subscription, always in that order), writes the audit trail in
+the same transaction, and raises a ``core.errors.Refused`` before writing anything when a rule
+says no.
+
+Each business action is its own service (``deal_close_book``, ``subscription_accept``, ...) and
+does its own side effects. ``spv_transition``, ``deal_transition`` and
+``subscription_transition`` only look the name up in ``SPV_ACTIONS``, ``DEAL_ACTIONS`` and
+``SUBSCRIPTION_ACTIONS``: the API and the admin dispatch through them.
 """
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from compliance.eligibility import require_eligible
 from compliance.models import Investor
 from core.audit import audit_created, audit_event, audit_transitions_bulk, diff, snapshot
-from core.errors import InvalidInput, NotPermitted, Refused
+from core.authz import require_own_or_staff, require_perm
+from core.errors import InvalidInput, Refused, TransitionNotAllowed
 from core.models import AuditEvent
-from core.roles import sees_all
-from core.transitions import check_transition, lock, run_transition
+from core.transitions import (
+    check_transition,
+    lock,
+    record_transition,
+    run_transition,
+    transition,
+    transition_custom,
+)
 from issuance.allocation import allocate_lots
 from issuance.models import SPV, Deal, Subscription, Tranche
+from issuance.selectors import pro_rata
 from issuance.signals import deal_issued
 
 SPV_FIELDS = ("legal_name", "jurisdiction", "registration_number", "lei", "trustee",
@@ -42,11 +57,22 @@ def _save_and_audit_edit(instance, *, actor, fields, before) -> None:
                     changes=changes)
 
 
+def _action(table: dict[str, Callable], model, name: str) -> Callable:
+    """The named service for transition ``name``, or a refusal listing the actions there are."""
+    if name not in table:
+        labels = ", ".join(transition_custom(model, n).get("label") or n.replace("_", " ")
+                           for n in table)
+        raise TransitionNotAllowed(f"'{name}' is not an action on {model._meta.verbose_name_plural}; "
+                                   f"the actions are: {labels}.")
+    return table[name]
+
+
 # SPVs
 
 
 @transaction.atomic
 def spv_create(*, actor, **values) -> SPV:
+    require_perm(actor, "issuance.add_spv", doing="create SPVs")
     spv = SPV(**values)
     spv.full_clean(exclude=["state"])
     spv.save()
@@ -56,6 +82,7 @@ def spv_create(*, actor, **values) -> SPV:
 
 @transaction.atomic
 def spv_update(*, spv: SPV, actor, **values) -> SPV:
+    require_perm(actor, "issuance.change_spv", doing="edit SPVs")
     spv = lock(SPV, spv.pk)
     if spv.state == SPV.State.DISSOLVED:
         raise Refused(f"SPV '{spv}' is dissolved; its records can no longer be edited.")
@@ -66,11 +93,24 @@ def spv_update(*, spv: SPV, actor, **values) -> SPV:
     return spv
 
 
-@transaction.atomic
+def spv_activate(*, spv: SPV, actor, reason: str = "") -> SPV:
+    return transition(spv, "activate", actor=actor, reason=reason)
+
+
+def spv_wind_down(*, spv: SPV, actor, reason: str = "") -> SPV:
+    return transition(spv, "wind_down", actor=actor, reason=reason)
+
+
+def spv_dissolve(*, spv: SPV, actor, reason: str = "") -> SPV:
+    return transition(spv, "dissolve", actor=actor, reason=reason)
+
+
+SPV_ACTIONS = {"activate": spv_activate, "wind_down": spv_wind_down, "dissolve": spv_dissolve}
+
+
 def spv_transition(*, spv: SPV, name: str, actor, reason: str = "") -> SPV:
-    spv = lock(SPV, spv.pk)
-    run_transition(spv, name, actor=actor, reason=reason)
-    return spv
+    """Run the SPV action named ``name`` (for the API and the admin)."""
+    return _action(SPV_ACTIONS, SPV, name)(spv=spv, actor=actor, reason=reason)
 
 
 # Deals
@@ -86,6 +126,7 @@ def _refuse_unless_editable(deal: Deal, what: str) -> None:
 
 @transaction.atomic
 def deal_create(*, actor, **values) -> Deal:
+    require_perm(actor, "issuance.add_deal", doing="create deals")
     spv = lock(SPV, values["spv"].pk)
     if spv.state not in (SPV.State.FORMING, SPV.State.ACTIVE):
         raise InvalidInput(
@@ -101,6 +142,7 @@ def deal_create(*, actor, **values) -> Deal:
 
 @transaction.atomic
 def deal_update(*, deal: Deal, actor, **values) -> Deal:
+    require_perm(actor, "issuance.change_deal", doing="edit deals")
     deal = lock(Deal, deal.pk)
     _refuse_unless_editable(deal, "Deal terms")
     before = snapshot(deal, DEAL_FIELDS)
@@ -110,27 +152,93 @@ def deal_update(*, deal: Deal, actor, **values) -> Deal:
     return deal
 
 
+def deal_start_structuring(*, deal: Deal, actor, reason: str = "") -> Deal:
+    return transition(deal, "start_structuring", actor=actor, reason=reason)
+
+
+def deal_submit_for_review(*, deal: Deal, actor, reason: str = "") -> Deal:
+    """The maker hands the structure to compliance; they may not approve it themselves."""
+    return transition(deal, "submit_for_review", actor=actor, reason=reason, submitted_by=actor)
+
+
+def deal_approve(*, deal: Deal, actor, reason: str = "") -> Deal:
+    """The checker (not the maker) approves the structure."""
+    return transition(deal, "approve", actor=actor, reason=reason, approved_by=actor)
+
+
+def deal_return_to_structuring(*, deal: Deal, actor, reason: str = "") -> Deal:
+    """Back to the maker; whoever submits next is the new maker."""
+    return transition(deal, "return_to_structuring", actor=actor, reason=reason, submitted_by=None)
+
+
+def deal_open_subscriptions(*, deal: Deal, actor, reason: str = "") -> Deal:
+    return transition(deal, "open_subscriptions", actor=actor, reason=reason)
+
+
 @transaction.atomic
-def deal_transition(*, deal: Deal, name: str, actor, reason: str = "") -> Deal:
-    """Take transition ``name`` on ``deal``, with the work some transitions carry."""
+def deal_close_book(*, deal: Deal, actor, reason: str = "") -> Deal:
+    """Close the book and allocate every tranche pro rata (docs/allocation.md)."""
     deal = lock(Deal, deal.pk)
-    extra = {}
-    if name == "submit_for_review":
-        extra = {"submitted_by": actor}
-    elif name == "approve":
-        extra = {"approved_by": actor}
-    elif name == "return_to_structuring":
-        extra = {"submitted_by": None}
-    run_transition(deal, name, actor=actor, reason=reason, **extra)
-    if name == "close_book":
-        _allocate_book(deal=deal, actor=actor)
-    elif name == "issue":
-        _settle_book(deal=deal, actor=actor)
-        deal_pk = deal.pk
-        transaction.on_commit(lambda: deal_issued.send(sender=Deal, deal_id=deal_pk))
-    elif name == "cancel":
-        _cancel_live_subscriptions(deal=deal, actor=actor, reason=reason)
+    run_transition(deal, "close_book", actor=actor, reason=reason)
+    _allocate_book(deal=deal, actor=actor)
     return deal
+
+
+@transaction.atomic
+def deal_issue(*, deal: Deal, actor, reason: str = "") -> Deal:
+    """Issue the notes: every funded subscription settles; the chain mints after the commit."""
+    deal = lock(Deal, deal.pk)
+    run_transition(deal, "issue", actor=actor, reason=reason)
+    _settle_book(deal=deal, actor=actor)
+    deal_pk = deal.pk
+    transaction.on_commit(lambda: deal_issued.send(sender=Deal, deal_id=deal_pk))
+    return deal
+
+
+def deal_start_servicing(*, deal: Deal, actor, reason: str = "") -> Deal:
+    return transition(deal, "start_servicing", actor=actor, reason=reason)
+
+
+def deal_mature(*, deal: Deal, actor, reason: str = "") -> Deal:
+    return transition(deal, "mature", actor=actor, reason=reason)
+
+
+def deal_redeem(*, deal: Deal, actor, reason: str = "") -> Deal:
+    return transition(deal, "redeem", actor=actor, reason=reason)
+
+
+@transaction.atomic
+def deal_cancel(*, deal: Deal, actor, reason: str = "") -> Deal:
+    """Cancel the deal and, with it, every live subscription (funds received are to be returned)."""
+    deal = lock(Deal, deal.pk)
+    run_transition(deal, "cancel", actor=actor, reason=reason)
+    _cancel_live_subscriptions(deal=deal, actor=actor, reason=reason)
+    return deal
+
+
+def deal_declare_default(*, deal: Deal, actor, reason: str = "") -> Deal:
+    return transition(deal, "declare_default", actor=actor, reason=reason)
+
+
+DEAL_ACTIONS = {
+    "start_structuring": deal_start_structuring,
+    "submit_for_review": deal_submit_for_review,
+    "approve": deal_approve,
+    "return_to_structuring": deal_return_to_structuring,
+    "open_subscriptions": deal_open_subscriptions,
+    "close_book": deal_close_book,
+    "issue": deal_issue,
+    "start_servicing": deal_start_servicing,
+    "mature": deal_mature,
+    "redeem": deal_redeem,
+    "cancel": deal_cancel,
+    "declare_default": deal_declare_default,
+}
+
+
+def deal_transition(*, deal: Deal, name: str, actor, reason: str = "") -> Deal:
+    """Run the deal action named ``name`` (for the API and the admin)."""
+    return _action(DEAL_ACTIONS, Deal, name)(deal=deal, actor=actor, reason=reason)
 
 
 def _allocate_book(*, deal: Deal, actor) -> None:
@@ -143,15 +251,14 @@ def _allocate_book(*, deal: Deal, actor) -> None:
             .order_by("created_at", "id")
             .values_list("id", "requested_amount")
         )
-        lot = tranche.minimum_denomination
-        lots = allocate_lots(
-            int(tranche.original_principal / lot), [int(amount / lot) for _, amount in subs]
-        )
+        amounts = pro_rata(size=tranche.original_principal, lot=tranche.minimum_denomination,
+                           requested=[amount for _, amount in subs])
         allocated, unallocated = [], []
-        for (pk, _), n in zip(subs, lots, strict=True):
-            (allocated if n else unallocated).append((pk, n * lot))
-        _bulk_set(allocated, Subscription.State.ALLOCATED, now)
-        _bulk_set(unallocated, Subscription.State.REJECTED, now)
+        for (pk, _), amount in zip(subs, amounts, strict=True):
+            (allocated if amount else unallocated).append((pk, amount))
+        accepted = (Subscription.State.ACCEPTED,)
+        _bulk_set_allocations(allocated, state=Subscription.State.ALLOCATED, from_states=accepted, now=now)
+        _bulk_set_allocations(unallocated, state=Subscription.State.REJECTED, from_states=accepted, now=now)
         audit_transitions_bulk(
             model=Subscription, rows=_labelled(pk for pk, _ in allocated), actor=actor,
             name="allocate", from_state=Subscription.State.ACCEPTED,
@@ -171,28 +278,20 @@ def _labelled(ids) -> list[tuple[int, str]]:
     return [(pk, f"#{pk} {investor} / {deal} {tranche}") for pk, investor, deal, tranche in rows]
 
 
-def _bulk_set(rows: list[tuple[int, Decimal]], state: str, now) -> None:
-    """Set allocated amount and state of many accepted subscriptions in one statement."""
+def _bulk_set_allocations(rows: list[tuple[int, Decimal]], *, state: str, from_states, now) -> None:
+    """Set the allocated amount and state of many subscriptions (each in one of ``from_states``)
+    in one statement; the caller holds their locks."""
     if not rows:
         return
     table = Subscription._meta.db_table
-    accepted = Subscription.State.ACCEPTED
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"UPDATE {table} AS s SET allocated_amount = v.amount, state = %s, "  # noqa: S608
-                "updated_at = %s FROM unnest(%s::bigint[], %s::numeric[]) AS v(id, amount) "
-                "WHERE s.id = v.id AND s.state = %s",
-                [state, now, [pk for pk, _ in rows], [amount for _, amount in rows], accepted],
-            )
-            updated = cursor.rowcount
-        else:  # the demo's SQLite
-            cursor.executemany(
-                f"UPDATE {table} SET allocated_amount = %s, state = %s, updated_at = %s "  # noqa: S608
-                "WHERE id = %s AND state = %s",
-                [(amount, state, now, pk, accepted) for pk, amount in rows],
-            )
-            updated = len(rows)
+        cursor.execute(
+            f"UPDATE {table} AS s SET allocated_amount = v.amount, state = %s, "  # noqa: S608
+            "updated_at = %s FROM unnest(%s::bigint[], %s::numeric[]) AS v(id, amount) "
+            "WHERE s.id = v.id AND s.state = ANY(%s::text[])",
+            [state, now, [pk for pk, _ in rows], [amount for _, amount in rows], list(from_states)],
+        )
+        updated = cursor.rowcount
     if updated != len(rows):  # the rows are locked, so this means a bug, not a race
         raise Refused(f"Allocation saved {updated} of {len(rows)} subscriptions; nothing was kept.")
 
@@ -214,8 +313,9 @@ def _settle_book(*, deal: Deal, actor) -> None:
         if t.settled != t.original_principal
     ]
     if short:
-        # Unreachable while close_book allocates exactly each tranche; refuse rather than
-        # issue notes that the book does not back.
+        # Unreachable while close_book allocates exactly each tranche and a released allocation
+        # either shrinks its tranche or is allocated again; refuse rather than issue notes that
+        # the book does not back.
         raise Refused("Settled amounts differ from the tranche sizes for: "
                       + ", ".join(t.class_name for t in short) + ".")
 
@@ -240,13 +340,34 @@ def _cancel_live_subscriptions(*, deal: Deal, actor, reason: str) -> None:
 # Tranches
 
 
-def _check_tranche_amounts(tranche: Tranche) -> None:
+def _decimals_needed(amount: Decimal) -> int:
+    """The fewest token decimals that hold ``amount`` as a whole number of base units."""
+    numerator, denominator = amount.as_integer_ratio()
+    decimals = 0
+    while (numerator * 10**decimals) % denominator:  # the denominator is 2**a * 5**b
+        decimals += 1
+    return decimals
+
+
+def _check_tranche_amounts(tranche: Tranche, *, changed=frozenset()) -> None:
     lot = tranche.minimum_denomination
     if lot and tranche.original_principal and tranche.original_principal % lot:
         raise InvalidInput(
             f"{tranche.deal.money(tranche.original_principal)} is not a whole multiple of the "
             f"minimum denomination {tranche.deal.money(lot)}.",
             field="original_principal",
+        )
+    needed = _decimals_needed(lot)
+    if needed > tranche.token_decimals:
+        # Every allocation is a whole number of lots, so a lot in whole base units mints exactly.
+        field = ("minimum_denomination" if "minimum_denomination" in changed
+                 and "token_decimals" not in changed else "token_decimals")
+        have = tranche.token_decimals
+        raise InvalidInput(
+            f"The minimum denomination {tranche.deal.money(lot)} is not a whole number of token "
+            f"base units with {have} decimal{'' if have == 1 else 's'}; give the token at least "
+            f"{needed} decimal{'' if needed == 1 else 's'}.",
+            field=field,
         )
     others = (
         Tranche.objects.filter(deal=tranche.deal).exclude(pk=tranche.pk)
@@ -262,6 +383,7 @@ def _check_tranche_amounts(tranche: Tranche) -> None:
 
 @transaction.atomic
 def tranche_create(*, actor, **values) -> Tranche:
+    require_perm(actor, "issuance.add_tranche", doing="add tranches")
     deal = lock(Deal, values["deal"].pk)
     _refuse_unless_editable(deal, "Tranches")
     values.setdefault("payment_frequency", deal.payment_frequency)
@@ -276,6 +398,7 @@ def tranche_create(*, actor, **values) -> Tranche:
 
 @transaction.atomic
 def tranche_update(*, tranche: Tranche, actor, **values) -> Tranche:
+    require_perm(actor, "issuance.change_tranche", doing="edit tranches")
     deal = lock(Deal, tranche.deal_id)
     _refuse_unless_editable(deal, "Tranches")
     tranche = lock(Tranche, tranche.pk)
@@ -286,7 +409,7 @@ def tranche_update(*, tranche: Tranche, actor, **values) -> Tranche:
         setattr(tranche, field, value)
     tranche.current_principal = tranche.original_principal  # nothing is issued before review
     tranche.full_clean(exclude=["state"])
-    _check_tranche_amounts(tranche)
+    _check_tranche_amounts(tranche, changed=frozenset(values))
     _save_and_audit_edit(tranche, actor=actor, fields=TRANCHE_FIELDS, before=before)
     return tranche
 
@@ -299,8 +422,8 @@ def subscription_request(
     *, actor, investor: Investor, tranche: Tranche, requested_amount: Decimal
 ) -> Subscription:
     """An investor asks for ``requested_amount`` of ``tranche`` (staff may enter it for them)."""
-    if not sees_all(actor) and investor.user_id != actor.pk:
-        raise NotPermitted("Investors may subscribe only for themselves.")
+    require_perm(actor, "issuance.add_subscription", doing="enter subscriptions")
+    require_own_or_staff(actor, investor, doing="subscribe")
     deal = Deal.objects.select_for_update().get(pk=tranche.deal_id)
     if deal.state != Deal.State.OPEN:
         raise Refused(
@@ -329,14 +452,166 @@ def subscription_request(
     return sub
 
 
-@transaction.atomic
-def subscription_transition(
-    *, subscription: Subscription, name: str, actor, reason: str = ""
-) -> Subscription:
+def _lock_subscription(subscription: Subscription) -> Subscription:
+    """Lock the deal, then the subscription (the one lock order)."""
     Deal.objects.select_for_update().get(pk=subscription.tranche.deal_id)
-    sub = lock(Subscription, subscription.pk)
-    run_transition(sub, name, actor=actor, reason=reason)
+    return lock(Subscription, subscription.pk)
+
+
+@transaction.atomic
+def subscription_accept(*, subscription: Subscription, actor, reason: str = "") -> Subscription:
+    """Accept a request into the book (the investor is re-checked for eligibility)."""
+    sub = _lock_subscription(subscription)
+    run_transition(sub, "accept", actor=actor, reason=reason)
     return sub
+
+
+@transaction.atomic
+def subscription_reject(*, subscription: Subscription, actor, reason: str = "") -> Subscription:
+    sub = _lock_subscription(subscription)
+    run_transition(sub, "reject", actor=actor, reason=reason)
+    return sub
+
+
+@transaction.atomic
+def subscription_cancel(*, subscription: Subscription, actor, reason: str = "") -> Subscription:
+    """The investor (for their own subscription) or staff withdraw a request before the book closes."""
+    require_own_or_staff(actor, subscription.investor, doing="cancel subscriptions")
+    sub = _lock_subscription(subscription)
+    run_transition(sub, "cancel", actor=actor, reason=reason)
+    return sub
+
+
+def subscription_cancel_allocation(
+    *, subscription: Subscription, actor, reason: str = "", lots: str = ""
+) -> Subscription:
+    """The investor withdrew after allocation, before paying in full: the allocation ends as
+    cancelled and its lots are released as ``lots`` says (docs/allocation.md)."""
+    return _release_allocation(subscription, "cancel_allocation", actor=actor, reason=reason,
+                               lots=lots)
+
+
+def subscription_default_allocation(
+    *, subscription: Subscription, actor, reason: str = "", lots: str = ""
+) -> Subscription:
+    """The investor did not pay: the allocation ends as defaulted and its lots are released as
+    ``lots`` says: ``reduce_tranche`` or ``offer_again`` (docs/allocation.md)."""
+    return _release_allocation(subscription, "default_allocation", actor=actor, reason=reason,
+                               lots=lots)
+
+
+SUBSCRIPTION_ACTIONS = {
+    "accept": subscription_accept,
+    "reject": subscription_reject,
+    "cancel": subscription_cancel,
+    "cancel_allocation": subscription_cancel_allocation,
+    "default_allocation": subscription_default_allocation,
+}
+
+
+def subscription_transition(
+    *, subscription: Subscription, name: str, actor, reason: str = "", **options
+) -> Subscription:
+    """Run the subscription action named ``name`` (for the API and the admin); ``options`` are
+    the action's own arguments (``lots`` for releasing an allocation)."""
+    action = _action(SUBSCRIPTION_ACTIONS, Subscription, name)
+    return action(subscription=subscription, actor=actor, reason=reason, **options)
+
+
+_RELEASED = {"cancel_allocation": "cancelled", "default_allocation": "defaulted"}
+
+
+def _lots(n: int) -> str:
+    return f"{n} lot" if n == 1 else f"{n} lots"
+
+
+@transaction.atomic
+def _release_allocation(subscription: Subscription, name: str, *, actor, reason: str,
+                        lots: str) -> Subscription:
+    deal = lock(Deal, subscription.tranche.deal_id)
+    tranche = lock(Tranche, subscription.tranche_id)
+    sub = lock(Subscription, subscription.pk)
+    check_transition(sub, name, actor=actor, reason=reason)
+    if lots not in Subscription.ReleasedLots.values:
+        raise InvalidInput("Say what happens to the lots: "
+                           + " or ".join(f"'{v}'" for v in Subscription.ReleasedLots.values) + ".",
+                           field="lots")
+    amount = sub.allocated_amount
+    count = int(amount / tranche.minimum_denomination)
+    released = (f"Subscription #{sub.pk} {_RELEASED[name]} ({reason.strip()}): its {_lots(count)} "
+                f"({deal.money(amount)}) are ")
+    if lots == Subscription.ReleasedLots.REDUCE_TRANCHE:
+        if amount >= tranche.original_principal:
+            raise Refused(
+                f"{tranche.class_name} would have no principal left: this allocation is all of it "
+                f"({deal.money(amount)}). Offer the lots again, or cancel the deal.", field="lots")
+        record_transition(sub, name, actor=actor, reason=reason)
+        _reduce_tranche(deal=deal, tranche=tranche, by=amount, actor=actor,
+                        why=released + "taken off the tranche.")
+    else:
+        increases = _offer_again_plan(tranche=tranche, released=sub, lots=count)
+        record_transition(sub, name, actor=actor, reason=reason)
+        _add_lots(increases, actor=actor, why=released + (
+            "offered again to the tranche's other subscribers, pro rata to their unmet demand."))
+    return sub
+
+
+def _reduce_tranche(*, deal: Deal, tranche: Tranche, by: Decimal, actor, why: str) -> None:
+    """Take ``by`` off the tranche (original and current principal) and off the deal size."""
+    fields = ("original_principal", "current_principal")
+    before = snapshot(tranche, fields)
+    tranche.original_principal -= by
+    tranche.current_principal -= by
+    tranche.save(update_fields=fields)
+    audit_event(instance=tranche, actor=actor, action=AuditEvent.Action.UPDATE, reason=why,
+                changes=diff(before, snapshot(tranche, fields)))
+    before = snapshot(deal, ("target_size",))
+    deal.target_size -= by
+    deal.save(update_fields=["target_size", "updated_at"])
+    audit_event(instance=deal, actor=actor, action=AuditEvent.Action.UPDATE, reason=why,
+                changes=diff(before, snapshot(deal, ("target_size",))))
+
+
+def _offer_again_plan(*, tranche: Tranche, released: Subscription, lots: int):
+    """Split ``lots`` over the tranche's other live allocations (allocated or funded) pro rata to
+    what each asked beyond its allocation, in request order (largest remainder). Returns
+    (pk, state, old amount, new amount) per subscription that gains lots; refuses when the
+    others' unmet demand cannot take every lot."""
+    lot = tranche.minimum_denomination
+    others = list(
+        Subscription.objects.select_for_update()
+        .filter(tranche=tranche, state__in=[Subscription.State.ALLOCATED, Subscription.State.FUNDED],
+                requested_amount__gt=F("allocated_amount"))
+        .exclude(pk=released.pk)
+        .order_by("created_at", "id")
+        .values_list("id", "state", "requested_amount", "allocated_amount")
+    )
+    unmet = [int((requested - allocated) / lot) for _, _, requested, allocated in others]
+    if sum(unmet) < lots:
+        deal = tranche.deal
+        raise Refused(
+            f"Only {sum(unmet)} of the {_lots(lots)} ({deal.money(sum(unmet) * lot)} of "
+            f"{deal.money(lots * lot)}) can be offered again: that is all the tranche's other "
+            "subscribers asked for beyond their allocations. Reduce the tranche instead.",
+            field="lots")
+    extra = allocate_lots(lots, unmet)
+    return [(pk, state, allocated, allocated + n * lot)
+            for (pk, state, _, allocated), n in zip(others, extra, strict=True) if n]
+
+
+def _add_lots(increases, *, actor, why: str) -> None:
+    """Save the raised allocations in one statement; a funded one is allocated again until the
+    difference is paid. Audited per subscription with the old and new amount."""
+    _bulk_set_allocations([(pk, new) for pk, _, _, new in increases],
+                          state=Subscription.State.ALLOCATED,
+                          from_states=(Subscription.State.ALLOCATED, Subscription.State.FUNDED),
+                          now=timezone.now())
+    changes = {pk: {"allocated_amount": [str(old), str(new)]} for pk, _, old, new in increases}
+    for from_state in (Subscription.State.FUNDED, Subscription.State.ALLOCATED):
+        ids = [pk for pk, state, _, _ in increases if state == from_state]
+        audit_transitions_bulk(
+            model=Subscription, rows=_labelled(ids), actor=actor, name="add_lots",
+            from_state=from_state, to_state=Subscription.State.ALLOCATED, reason=why, changes=changes)
 
 
 @transaction.atomic
@@ -344,8 +619,7 @@ def subscription_record_funding(
     *, subscription: Subscription, amount: Decimal, actor, reference: str = ""
 ) -> Subscription:
     """Record cash received for an allocation; it becomes funded when fully paid."""
-    Deal.objects.select_for_update().get(pk=subscription.tranche.deal_id)
-    sub = lock(Subscription, subscription.pk)
+    sub = _lock_subscription(subscription)
     check_transition(sub, "fund", actor=actor)  # permission, state and deal checks first
     deal = sub.tranche.deal
     outstanding = sub.allocated_amount - sub.funded_amount

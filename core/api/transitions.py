@@ -20,29 +20,33 @@ class TransitionRequestSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
-def _make_action(name: str, label: str, reason_required: bool):
+def _make_action(name: str, label: str, reason_required: bool, body_class=TransitionRequestSerializer):
     def handler(self, request, pk=None):
         obj = self.get_object()
-        body = TransitionRequestSerializer(data=request.data)
+        body = body_class(data=request.data)
         body.is_valid(raise_exception=True)
-        self.transition_service(obj, name, request.user, body.validated_data["reason"])
+        options = dict(body.validated_data)
+        reason = options.pop("reason")
+        self.transition_service(obj, name, request.user, reason, **options)
         return Response(self.get_serializer(self.get_queryset().get(pk=obj.pk)).data)
 
     handler.__name__ = name
     summary = f"{label.capitalize()}" + (" (a reason is required)" if reason_required else "")
     # extend_schema must wrap the action: @action replaces the function's ``kwargs``, where
     # drf-spectacular keeps the override, so applied inside it the override was lost.
-    return extend_schema(request=TransitionRequestSerializer, summary=summary,
+    return extend_schema(request=body_class, summary=summary,
                          parameters=[IDEMPOTENCY_PARAMETER])(
         action(detail=True, methods=["post"], url_path=name.replace("_", "-"))(idempotent(handler))
     )
 
 
-def with_transition_actions(model, service: Callable):
+def with_transition_actions(model, service: Callable, bodies: dict | None = None):
     """Class decorator: one POST action per transition of ``model``, each calling ``service``.
 
-    ``service(obj, name, actor, reason)`` must run the transition through a
-    named service in issuance/services.py (or another app's).
+    ``service(obj, name, actor, reason, **options)`` must run the transition through a
+    named service in issuance/services.py (or another app's). A transition that needs more
+    than a reason names its body in ``bodies`` (``{name: serializer class}``, a subclass of
+    ``TransitionRequestSerializer``); its other validated fields are passed as ``options``.
     """
 
     def decorate(viewset_cls):
@@ -52,6 +56,7 @@ def with_transition_actions(model, service: Callable):
             setattr(viewset_cls, name, _make_action(
                 name, custom.get("label") or name.replace("_", " "),
                 bool(custom.get("reason_required")),
+                (bodies or {}).get(name, TransitionRequestSerializer),
             ))
         viewset_cls.transition_service = staticmethod(service)
         viewset_cls.service_checked_actions = (

@@ -4,6 +4,8 @@ from rest_framework import serializers
 
 from compliance.models import Investor
 from compliance.selectors import investors_visible_to
+from core.api.transitions import TransitionRequestSerializer
+from core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 from issuance.models import SPV, Deal, Subscription, Tranche
 from issuance.selectors import tranches_visible_to
 
@@ -101,3 +103,51 @@ class FundingSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=20, decimal_places=2, min_value=Decimal("0.01"))
     reference = serializers.CharField(max_length=200, required=False, allow_blank=True,
                                       default="", help_text="Bank or payment reference.")
+
+
+class ReleaseAllocationSerializer(TransitionRequestSerializer):
+    """Body of ``cancel-allocation`` and ``default-allocation``: why, and where the lots go."""
+
+    lots = serializers.ChoiceField(
+        choices=Subscription.ReleasedLots.choices,
+        help_text="reduce_tranche: the tranche (and the deal size) shrink by the allocation; "
+                  "offer_again: the lots go to the tranche's other subscribers, pro rata to what "
+                  "they asked beyond their allocations (docs/allocation.md).",
+    )
+
+
+def _money(**kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=MONEY_MAX_DIGITS,
+                                    decimal_places=MONEY_DECIMAL_PLACES, **kwargs)
+
+
+class PreviewLineSerializer(serializers.Serializer):
+    subscription_id = serializers.IntegerField()
+    investor_id = serializers.IntegerField()
+    investor = serializers.CharField()
+    requested_amount = _money()
+    allocated_amount = _money(help_text="What close-book would allocate now.")
+
+
+class TranchePreviewSerializer(serializers.Serializer):
+    tranche_id = serializers.IntegerField()
+    class_name = serializers.CharField()
+    seniority = serializers.IntegerField()
+    size = _money()
+    minimum_denomination = _money()
+    demand = _money(help_text="Accepted requests.")
+    pending = serializers.IntegerField(help_text="Requests still awaiting accept or reject.")
+    oversubscription = serializers.DecimalField(
+        max_digits=24, decimal_places=4, help_text="demand / size, rounded half-even to 4 places.")
+    shortfall = _money(help_text="size - demand when the tranche is short, else 0.")
+    allocated = _money(help_text="What the lines would receive in total.")
+    lines = PreviewLineSerializer(many=True)
+
+
+class CloseBookPreviewSerializer(serializers.Serializer):
+    deal_id = serializers.IntegerField()
+    currency = serializers.CharField()
+    can_close = serializers.BooleanField()
+    reasons = serializers.ListField(child=serializers.CharField(),
+                                    help_text="Why close-book would be refused now, if it would.")
+    tranches = TranchePreviewSerializer(many=True)

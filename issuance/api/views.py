@@ -9,12 +9,15 @@ from core.api.pagination import CursorPagination
 from core.api.rows import RowListMixin
 from core.api.transitions import IDEMPOTENCY_PARAMETER, with_transition_actions
 from core.api.viewsets import ServiceBackedViewSet
-from core.errors import InvalidInput
+from core.errors import InvalidInput, NotPermitted
+from core.roles import sees_all
 from issuance import selectors, services
 from issuance.api.filters import DealFilter, SPVFilter, SubscriptionFilter, TrancheFilter
 from issuance.api.serializers import (
+    CloseBookPreviewSerializer,
     DealSerializer,
     FundingSerializer,
+    ReleaseAllocationSerializer,
     SPVSerializer,
     SubscriptionSerializer,
     TrancheSerializer,
@@ -59,6 +62,17 @@ class DealViewSet(ServiceBackedViewSet):
     def get_queryset(self):
         return selectors.deals_visible_to(self.request.user)
 
+    @extend_schema(responses=CloseBookPreviewSerializer, summary="Preview the close-book allocation")
+    @action(detail=True, methods=["get"], url_path="close-book-preview")
+    def close_book_preview(self, request, pk=None):
+        """Per tranche: accepted demand against the size, the oversubscription ratio and the
+        pro-rata allocation close-book would save now. Nothing is saved. Staff only: it shows
+        every investor's order."""
+        deal = self.get_object()
+        if not sees_all(request.user):
+            raise NotPermitted("The close-book preview shows every investor's order; it is for staff.")
+        return Response(CloseBookPreviewSerializer(selectors.close_book_preview(deal)).data)
+
 
 class TrancheViewSet(ServiceBackedViewSet):
     """Classes of notes; editable while their deal is draft or structuring."""
@@ -76,8 +90,10 @@ class TrancheViewSet(ServiceBackedViewSet):
 
 
 @with_transition_actions(
-    Subscription, lambda obj, name, actor, reason: services.subscription_transition(
-        subscription=obj, name=name, actor=actor, reason=reason)
+    Subscription, lambda obj, name, actor, reason, **options: services.subscription_transition(
+        subscription=obj, name=name, actor=actor, reason=reason, **options),
+    bodies={"cancel_allocation": ReleaseAllocationSerializer,
+            "default_allocation": ReleaseAllocationSerializer},
 )
 class SubscriptionViewSet(RowListMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Subscriptions: investors see and cancel only their own."""

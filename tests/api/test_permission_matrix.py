@@ -354,7 +354,10 @@ TRUSTEE_ACTIONS = {
     "subscription reject": ("sub:requested", "reject", "reject", "subscription",
                             "the permission 'issuance.reject_subscription'"),
     "subscription cancel": ("sub:requested", "cancel", "cancel", "subscription",
-                            "staff or the subscription's own investor"),
+                            "the permission 'issuance.cancel_subscription'"),
+    "subscription default allocation": ("sub:allocated", "default-allocation", "default allocation",
+                                        "subscription",
+                                        "the permission 'issuance.release_allocation_subscription'"),
     "subscription record funding": ("sub:allocated", "record-funding", "fund", "subscription",
                                     "the permission 'issuance.record_funding_subscription'"),
 }
@@ -379,7 +382,7 @@ def test_trustee_cannot_take_spv_or_subscription_actions(action, ops, officer, t
     events = AuditEvent.objects.count()
 
     response = api(trustee).post(f"/api/v1/{resource}/{obj.pk}/{path}/",
-                                 {"reason": "Audit sample.", "amount": "100000"})
+                                 {"reason": "Audit sample.", "amount": "100000", "lots": "reduce_tranche"})
 
     message = f"You may not '{label}' this {noun}: it needs {needs}, which you do not have."
     assert response.status_code == 403
