@@ -174,17 +174,28 @@ class InvestmentModelAdmin(ServiceAdmin):
     update_service = staticmethod(fleet.investment_model_update)
     update_kwarg = "model"
 
+    def _evaluation(self, obj):
+        if not hasattr(obj, "_evaluation"):
+            obj._evaluation = fleet.investment_model_evaluate(obj)
+        return obj._evaluation
+
     @admin.display(description="payback (years)")
     def payback(self, obj) -> str:
-        return str(fleet.investment_model_evaluate(obj).payback_years) if obj.pk else "-"
+        return str(self._evaluation(obj).payback_years) if obj.pk else "-"
 
     @admin.display(description="IRR")
     def irr(self, obj) -> str:
-        return str(fleet.investment_model_evaluate(obj).irr) if obj.pk else "-"
+        if not obj.pk:
+            return "-"
+        result = self._evaluation(obj)
+        if result.multiple_irr:
+            roots = ", ".join(str(r) for r in result.irr_roots)
+            return f"{len(result.irr_roots)} IRRs: {roots} - use the NPV"
+        return str(result.irr)
 
     @admin.display(description="NPV")
     def npv(self, obj) -> str:
-        return str(fleet.investment_model_evaluate(obj).npv) if obj.pk else "-"
+        return f"{self._evaluation(obj).npv:,} {obj.currency}" if obj.pk else "-"
 
 
 @admin.register(Counterparty)

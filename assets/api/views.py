@@ -18,6 +18,7 @@ from core.api.idempotency import idempotent
 from core.api.transitions import IDEMPOTENCY_PARAMETER, with_transition_actions
 from core.api.viewsets import ServiceBackedViewSet
 from core.errors import InvalidInput, NotPermitted
+from core.money import minor_unit
 from issuance.selectors import deals_visible_to
 
 AS_OF = OpenApiParameter("as_of", date, description="Date of the figures (default: today).")
@@ -107,12 +108,16 @@ class InvestmentModelViewSet(ServiceBackedViewSet):
     def get_queryset(self):
         return selectors._staff(fleet.InvestmentModel.objects.all(), self.request.user)
 
-    @extend_schema(request=s.InvestmentEvaluateSerializer, summary="Payback, IRR and NPV of given flows")
+    @extend_schema(request=s.InvestmentEvaluateSerializer, responses=s.EvaluationSerializer,
+                   summary="Payback, NPV and IRR of given flows (every IRR when there are several)")
     @action(detail=False, methods=["post"])
     def evaluate(self, request):
         body = s.InvestmentEvaluateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return Response(s.evaluation_data(investment.evaluate(**body.validated_data)))
+        values = dict(body.validated_data)
+        currency = values.pop("currency")
+        result = investment.evaluate(**values, minor_unit=minor_unit(currency))
+        return Response({"currency": currency, **s.EvaluationSerializer(result).data})
 
 
 class CounterpartyViewSet(ServiceBackedViewSet):

@@ -185,26 +185,6 @@ def test_collateral_endpoint(ops, trustee, investor_user, api):
     assert api(investor_user).get(f"/api/v1/collateral/{deal.pk}/").status_code == 403
 
 
-def test_investment_evaluate_on_demand(trustee, api):
-    response = api(trustee).post(
-        "/api/v1/investment-models/evaluate/",
-        {
-            "capex": "100000",
-            "revenue": ["26000", "36000", "46000", "46000", "36000"],
-            "opex": ["6000"] * 5,
-            "discount_rate": "0.10",
-        },
-        format="json",
-    )
-    assert response.status_code == 200, response.json()
-    assert response.json() | {"net_flows": None} == {
-        "net_flows": None,
-        "payback_years": "3.25",
-        "irr": "0.166046",
-        "npv": "18975.98",
-    }
-
-
 def test_list_endpoints_do_not_grow_queries_with_rows(ops, api, django_assert_num_queries):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
