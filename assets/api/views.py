@@ -11,7 +11,9 @@ from rest_framework.response import Response
 
 from assets import investment, selectors
 from assets.api import serializers as s
+from assets.api.collateral import CollateralSerializer
 from assets.api.filters import BankEntryFilter, DeviceFilter, InvoiceFilter, LeaseFilter, MeterReadingFilter
+from assets.collateral import collateral
 from assets.models import BankEntry, Device, Invoice, Lease, MeterImportBatch
 from assets.services import bank, fleet, leasing, metering
 from core.api.idempotency import idempotent
@@ -307,12 +309,13 @@ class CollateralViewSet(viewsets.ViewSet):
 
     @extend_schema(parameters=[AS_OF, OpenApiParameter("id", int, OpenApiParameter.PATH,
                                                        description="The deal's id.")],
-                   responses=dict,
-                   summary="Pledged devices, book value, appraisals, insurance, utilisation, concentration")
+                   responses=CollateralSerializer,
+                   summary="Pledged devices, value per currency and converted through recorded FX rates, "
+                           "insurance, utilisation, concentration")
     def retrieve(self, request, pk=None):
         _require(request.user, "assets.view_device", "see collateral")
         deal = get_object_or_404(deals_visible_to(request.user), pk=pk)
-        return Response(selectors.collateral(deal=deal, as_of=_as_of(request)))
+        return Response(CollateralSerializer(collateral(deal=deal, as_of=_as_of(request))).data)
 
 
 # (URL prefix, viewset, basename): registered on the project router in config/api_urls.py.

@@ -181,7 +181,7 @@ def test_collateral_endpoint(ops, trustee, investor_user, api):
     make_gpu_server(actor=ops, deal=deal, cost="100000.00", residual="0.00")
     response = api(trustee).get(f"/api/v1/collateral/{deal.pk}/", {"as_of": "2026-01-01"})
     assert response.status_code == 200
-    assert (response.json()["device_count"], response.json()["book_value"]) == (1, "100000.00")
+    assert (response.json()["device_count"], response.json()["totals"][0]["book_value"]) == (1, "100000.00")
     assert api(investor_user).get(f"/api/v1/collateral/{deal.pk}/").status_code == 403
 
 
