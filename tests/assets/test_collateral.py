@@ -194,3 +194,18 @@ def test_the_api_shows_amounts_in_their_minor_units_and_names_the_missing_pair(o
     assert [(r["recorded_pair"], r["rate"], r["as_of"], r["source"]) for r in data["converted"]["rates"]] == [
         ("EUR/USD", "1.0850000000", "2026-06-30", "ECB reference rate")]
     assert data["insurance"]["not_comparable"] == [{"device": "GPU-US", "missing": "JPY/USD"}]
+
+
+def test_the_admin_page_shows_each_currency_the_rates_used_and_the_missing_pair(ops, trustee, client):
+    deal = _mixed_deal(ops)
+    client.force_login(trustee)
+
+    page = client.get("/admin/assets/device/collateral/", {"deal": deal.pk, "as_of": "2026-07-01"})
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "<td>EUR</td><td>200000.00</td><td>175222.45</td><td>180000.00</td><td>150000.00</td>" in text
+    assert "<td>277727.59</td>" in text and "<td>no rate</td>" in text
+    assert "EUR to USD: EUR/USD 1.0850000000 on 2026-06-30 (ECB reference rate)" in text
+    assert "for JPY/USD: the totals that need it are not shown" in text
+    assert 'href="/admin/assets/device/collateral/"' in client.get("/admin/assets/device/").content.decode()

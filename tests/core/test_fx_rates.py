@@ -136,3 +136,19 @@ def test_the_api_refuses_a_second_rate_for_the_same_day_and_nan(ops, api):
     assert (again.status_code, list(again.json()["error"]["fields"])) == (409, ["rate"])
     assert (nan.status_code, list(nan.json()["error"]["fields"])) == (400, ["rate"])
     assert FxRate.objects.count() == 1
+
+
+def test_the_admin_records_through_the_service_and_never_edits(ops, trustee, client):
+    client.force_login(ops)
+    history = "core-auditevent-content_type-object_id"  # the audit trail inline's (empty) formset
+    response = client.post("/admin/core/fxrate/add/", {
+        "base": "EUR", "quote": "USD", "rate": "1.0850", "as_of": "2026-06-30", "source": ECB,
+        f"{history}-TOTAL_FORMS": "0", f"{history}-INITIAL_FORMS": "0"})
+
+    assert response.status_code == 302
+    row = FxRate.objects.get()
+    assert (row.recorded_by, _audit_count()) == (ops, 1)
+    assert client.get(f"/admin/core/fxrate/{row.pk}/change/").context["has_change_permission"] is False
+    client.force_login(trustee)
+    assert client.get("/admin/core/fxrate/").status_code == 200
+    assert client.get("/admin/core/fxrate/add/").status_code == 403
