@@ -209,3 +209,23 @@ def test_the_admin_page_shows_each_currency_the_rates_used_and_the_missing_pair(
     assert "EUR to USD: EUR/USD 1.0850000000 on 2026-06-30 (ECB reference rate)" in text
     assert "for JPY/USD: the totals that need it are not shown" in text
     assert 'href="/admin/assets/device/collateral/"' in client.get("/admin/assets/device/").content.decode()
+
+
+def test_the_view_reads_in_a_fixed_number_of_queries(ops):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    deal = _mixed_deal(ops)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            collateral(deal=deal, as_of=AS_OF)
+        return len(ctx.captured_queries)
+
+    few = count()
+    for currency in ("EUR", "SGD", "USD", "GBP"):
+        device = make_gpu_server(actor=ops, deal=deal, cost="1000.00", residual="0.00", currency=currency)
+        fleet.insurance_policy_create(actor=ops, device=device, insurer="Any", policy_number=f"X-{device.pk}",
+                                      cover_amount=Decimal("1000"), currency="JPY",
+                                      starts_on=date(2026, 1, 1), expires_on=date(2027, 1, 1))
+    assert count() == few == 5  # devices, policies, metering, leases, rates
