@@ -7,6 +7,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from assets.collateral import collateral
 from assets.models import (
     Appraisal,
     BankEntry,
@@ -24,6 +25,7 @@ from assets.models import (
 from assets.services import bank, fleet, leasing, metering
 from core.admin_transitions import ServiceAdmin, TransitionAdmin
 from core.errors import Refused
+from issuance.models import Deal
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -93,6 +95,13 @@ class UploadAdminMixin:
         return TemplateResponse(request, "admin/assets/upload.html", context)
 
 
+class CollateralForm(forms.Form):
+    deal = forms.ModelChoiceField(
+        queryset=Deal.objects.filter(devices__isnull=False).distinct().order_by("name"))
+    as_of = forms.DateField(initial=fleet.today, widget=forms.DateInput(attrs={"type": "date"}),
+                            help_text="Rates recorded on or before this day are used.")
+
+
 @admin.register(Site)
 class SiteAdmin(ServiceAdmin):
     list_display = ["name", "country", "grid_region", "grid_emission_factor", "grid_emission_factor_year",
@@ -138,6 +147,24 @@ class DeviceAdmin(TransitionAdmin):
     def book(self, obj: Device) -> str:
         return obj.money(obj.book_value(fleet.today())) if obj.pk else "-"
 
+    change_list_template = "admin/assets/device/change_list.html"
+
+    def get_urls(self):
+        return [path("collateral/", self.admin_site.admin_view(self.collateral_view),
+                     name="assets_device_collateral"), *super().get_urls()]
+
+    def collateral_view(self, request):
+        """The collateral behind a deal: totals per currency, the deal-currency total and its rates."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = CollateralForm(request.GET or None)
+        view = None
+        if form.is_valid():
+            view = collateral(deal=form.cleaned_data["deal"], as_of=form.cleaned_data["as_of"])
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+                   "title": "Collateral per deal", "view": view}
+        return TemplateResponse(request, "admin/assets/collateral.html", context)
+
 
 @admin.register(Appraisal)
 class AppraisalAdmin(ServiceAdmin):
@@ -174,17 +201,28 @@ class InvestmentModelAdmin(ServiceAdmin):
     update_service = staticmethod(fleet.investment_model_update)
     update_kwarg = "model"
 
+    def _evaluation(self, obj):
+        if not hasattr(obj, "_evaluation"):
+            obj._evaluation = fleet.investment_model_evaluate(obj)
+        return obj._evaluation
+
     @admin.display(description="payback (years)")
     def payback(self, obj) -> str:
-        return str(fleet.investment_model_evaluate(obj).payback_years) if obj.pk else "-"
+        return str(self._evaluation(obj).payback_years) if obj.pk else "-"
 
     @admin.display(description="IRR")
     def irr(self, obj) -> str:
-        return str(fleet.investment_model_evaluate(obj).irr) if obj.pk else "-"
+        if not obj.pk:
+            return "-"
+        result = self._evaluation(obj)
+        if result.multiple_irr:
+            roots = ", ".join(str(r) for r in result.irr_roots)
+            return f"{len(result.irr_roots)} IRRs: {roots} - use the NPV"
+        return str(result.irr)
 
     @admin.display(description="NPV")
     def npv(self, obj) -> str:
-        return str(fleet.investment_model_evaluate(obj).npv) if obj.pk else "-"
+        return f"{self._evaluation(obj).npv:,} {obj.currency}" if obj.pk else "-"
 
 
 @admin.register(Counterparty)

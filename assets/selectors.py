@@ -1,10 +1,13 @@
-"""Reads for the API, the admin and trustees: collateral per deal, aging, utilisation."""
+"""Reads for the API, the admin and trustees: rows each user may see, receivables aging.
+
+The collateral view per deal is in ``assets/collateral.py``.
+"""
 
 from collections import defaultdict
-from datetime import UTC, date, datetime, time, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal
+from datetime import date
+from decimal import Decimal
 
-from django.db.models import OuterRef, QuerySet, Subquery, Sum
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from assets.models import (
     Appraisal,
@@ -20,8 +23,6 @@ from assets.models import (
 )
 from core.roles import sees_all
 
-SHARE = Decimal("0.0001")
-CENT = Decimal("0.01")
 AGING_BUCKETS = ("current", "30", "60", "90+")
 
 
@@ -75,16 +76,6 @@ def meter_readings_visible_to(user) -> QuerySet[MeterReading]:
     return _staff(MeterReading.objects.select_related("device"), user)
 
 
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=UTC)
-
-
-def _share(part, whole) -> str:
-    if not whole:
-        return "0.0000"
-    return str((Decimal(part) / Decimal(whole)).quantize(SHARE, rounding=ROUND_HALF_EVEN))
-
-
 def aging(*, as_of: date, lease: Lease | None = None, currency: str | None = None) -> dict:
     """Open receivables by days past due (ABS convention): current (< 30), 30 (30-59),
     60 (60-89) and 90+ (90 or more), per currency and per lessee, with invoice counts."""
@@ -118,80 +109,3 @@ def aging(*, as_of: date, lease: Lease | None = None, currency: str | None = Non
             for (ccy, name), buckets in sorted(by_lessee.items())
         ],
     }
-
-
-def collateral(*, deal, as_of: date, utilisation_days: int = 30, expiring_within_days: int = 90) -> dict:
-    """The collateral behind a deal: pledged devices, book value, latest appraisal, insurance,
-    utilisation over the last ``utilisation_days`` and concentration by lessee and site."""
-    devices = list(Device.objects.filter(deal=deal).select_related("site").annotate(
-        latest_appraisal_value=Subquery(Appraisal.objects.filter(device=OuterRef("pk"))
-                                        .order_by("-valued_on", "-id").values("value")[:1]),
-        latest_appraisal_date=Subquery(Appraisal.objects.filter(device=OuterRef("pk"))
-                                       .order_by("-valued_on", "-id").values("valued_on")[:1]),
-    ).order_by("code"))
-    ids = [d.pk for d in devices]
-    policies: dict[int, InsurancePolicy] = {}
-    for policy in InsurancePolicy.objects.filter(device_id__in=ids, starts_on__lte=as_of).order_by(
-            "device_id", "expires_on"):
-        policies[policy.device_id] = policy  # the one expiring last
-    start = _midnight(as_of - timedelta(days=utilisation_days))
-    usage = dict(MeterReading.objects.filter(device_id__in=ids, hour__gte=start, hour__lt=_midnight(as_of))
-                 .values("device_id").annotate(s=Sum("gpu_hours")).values_list("device_id", "s"))
-    lessee_of: dict[int, str] = {}
-    for device_id, name in Lease.devices.through.objects.filter(
-            device_id__in=ids, lease__state__in=[Lease.State.ACTIVE, Lease.State.SUSPENDED]
-    ).values_list("device_id", "lease__lessee__legal_name"):
-        lessee_of[device_id] = name
-    zero = Decimal("0.00")
-    rows, by_site, by_lessee = [], defaultdict(lambda: zero), defaultdict(lambda: zero)
-    totals = {"book_value": zero, "latest_appraisal": zero, "insurance_cover": zero, "purchase_cost": zero}
-    gpus = gpu_hours_used = 0
-    expired, expiring, uninsured = [], [], []
-    for d in devices:
-        value = d.book_value(as_of)
-        policy = policies.get(d.pk)
-        cover = policy.cover_amount if policy and policy.expires_on >= as_of else zero
-        if policy is None:
-            uninsured.append(d.code)
-        elif policy.expires_on < as_of:
-            expired.append(d.code)
-        elif policy.expires_on <= as_of + timedelta(days=expiring_within_days):
-            expiring.append({"device": d.code, "expires_on": policy.expires_on})
-        used = int(usage.get(d.pk) or 0)
-        if d.gpu_count:
-            gpus += d.gpu_count
-            gpu_hours_used += used
-        totals["book_value"] += value
-        totals["latest_appraisal"] += d.latest_appraisal_value or zero
-        totals["insurance_cover"] += cover
-        totals["purchase_cost"] += d.purchase_cost
-        by_site[d.site.name] += value
-        by_lessee[lessee_of.get(d.pk, "(not leased)")] += value
-        rows.append({
-            "id": d.pk, "code": d.code, "kind": d.kind, "state": d.state, "site": d.site.name,
-            "gpu_count": d.gpu_count, "purchase_cost": str(d.purchase_cost), "book_value": str(value),
-            "latest_appraisal": (None if d.latest_appraisal_value is None
-                                 else str(d.latest_appraisal_value.quantize(CENT))),
-            "latest_appraisal_date": d.latest_appraisal_date,
-            "insurer": policy.insurer if policy else None,
-            "insurance_cover": str(cover), "insurance_expires_on": policy.expires_on if policy else None,
-            "lessee": lessee_of.get(d.pk),
-            "utilisation": _share(used, (d.gpu_count or 0) * utilisation_days * 24),
-        })
-    book = totals["book_value"]
-    return {
-        "deal": deal.pk, "deal_name": deal.name, "currency": deal.currency, "as_of": as_of,
-        "device_count": len(devices), "gpu_count": gpus,
-        **{k: str(v.quantize(CENT)) for k, v in totals.items()},
-        "utilisation": _share(gpu_hours_used, gpus * utilisation_days * 24),
-        "utilisation_days": utilisation_days,
-        "insurance": {"expired": expired, "expiring_within_days": expiring_within_days,
-                      "expiring": expiring, "uninsured": uninsured},
-        "concentration_by_lessee": [{"lessee": k, "book_value": str(v), "share": _share(v, book)}
-                                    for k, v in sorted(by_lessee.items(), key=lambda kv: (-kv[1], kv[0]))],
-        "concentration_by_site": [{"site": k, "book_value": str(v), "share": _share(v, book)}
-                                  for k, v in sorted(by_site.items(), key=lambda kv: (-kv[1], kv[0]))],
-        "devices": rows,
-    }
-
-

@@ -16,6 +16,7 @@ from compliance.api.views import (
     WalletChallengeViewSet,
     WalletViewSet,
 )
+from core.api.fx import ROUTES as FX_ROUTES
 from core.api.views import AuditEventViewSet
 from issuance.api.views import DealViewSet, SPVViewSet, SubscriptionViewSet, TrancheViewSet
 from screening.api.views import (
@@ -40,6 +41,8 @@ router.register("wallets", WalletViewSet, basename="wallet")
 router.register("wallet-challenges", WalletChallengeViewSet, basename="walletchallenge")
 router.register("deal-eligibility", DealEligibilityViewSet, basename="dealeligibility")
 router.register("audit-events", AuditEventViewSet, basename="auditevent")
+for prefix, viewset, basename in FX_ROUTES:  # recorded exchange rates (core)
+    router.register(prefix, viewset, basename=basename)
 router.register("screening/lists", ListVersionViewSet, basename="screening-list")
 router.register("screening/entries", ListEntryViewSet, basename="screening-entry")
 router.register("screening/runs", ScreeningRunViewSet, basename="screening-run")

@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 
-from core.models import AuditEvent
+from core.admin_transitions import ServiceAdmin
+from core.fx import fx_rate_record
+from core.models import AuditEvent, FxRate
 
 
 @admin.register(AuditEvent)
@@ -29,6 +31,22 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(FxRate)
+class FxRateAdmin(ServiceAdmin):
+    """Exchange rates: recorded through ``core.fx.fx_rate_record`` (audited), never edited."""
+
+    list_display = ["as_of", "base", "quote", "rate", "source", "recorded_by", "recorded_at"]
+    list_filter = ["base", "quote", "source"]
+    search_fields = ["base", "quote", "source"]
+    list_select_related = ["recorded_by"]
+    date_hierarchy = "as_of"
+    fields = ["base", "quote", "rate", "as_of", "source"]
+    create_service = staticmethod(fx_rate_record)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # a wrong rate is superseded by a later one, never overwritten
 
 
 class RoleUserAdmin(UserAdmin):

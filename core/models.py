@@ -3,6 +3,11 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from core.validators import CURRENCY_CHOICES, validate_currency
+
+FX_RATE_MAX_DIGITS = 20
+FX_RATE_DECIMAL_PLACES = 10
+
 
 class AuditEvent(models.Model):
     """One state change or edit of a business object: who, when, what, from, to and why.
@@ -69,3 +74,36 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.user})"
+
+
+class FxRate(models.Model):
+    """One recorded exchange rate: 1 ``base`` = ``rate`` ``quote`` on ``as_of``, from ``source``.
+
+    Amounts in different currencies are converted only through these rows (``core.fx``),
+    each conversion naming the rate, its date and its source. Rates are recorded once
+    (``core.fx.fx_rate_record``, audited) and never edited.
+    """
+
+    base = models.CharField(max_length=3, choices=CURRENCY_CHOICES, validators=[validate_currency])
+    quote = models.CharField(max_length=3, choices=CURRENCY_CHOICES, validators=[validate_currency])
+    rate = models.DecimalField(max_digits=FX_RATE_MAX_DIGITS, decimal_places=FX_RATE_DECIMAL_PLACES,
+                               help_text="Units of the quote currency for one unit of the base currency.")
+    as_of = models.DateField(help_text="The day the rate is for (its fixing date).")
+    source = models.CharField(max_length=100,
+                              help_text="Who published it, e.g. 'ECB reference rate', 'WM/Refinitiv 4pm'.")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "FX rate"
+        ordering = ["-as_of", "base", "quote", "source"]
+        constraints = [
+            models.UniqueConstraint(fields=["base", "quote", "as_of", "source"],
+                                    name="fxrate_unique_per_pair_day_source"),
+            models.CheckConstraint(condition=models.Q(rate__gt=0), name="fxrate_rate_positive"),
+            models.CheckConstraint(condition=~models.Q(base=models.F("quote")), name="fxrate_two_currencies"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.base}/{self.quote} {self.rate} on {self.as_of} ({self.source})"

@@ -156,6 +156,11 @@ MATRIX[ISSUER_OPERATIONS] += _ASSETS_VIEW + _ASSETS_WRITE
 MATRIX[COMPLIANCE_OFFICER] += _ASSETS_VIEW
 MATRIX[TRUSTEE_AUDITOR] += _ASSETS_VIEW
 
+# Exchange rates (core): every staff role reads them, operations record them.
+MATRIX[ISSUER_OPERATIONS] += ["core.view_fxrate", "core.add_fxrate"]
+MATRIX[COMPLIANCE_OFFICER] += ["core.view_fxrate"]
+MATRIX[TRUSTEE_AUDITOR] += ["core.view_fxrate"]
+
 # The chain (chain app): staff read intents, contracts, the index and snapshots; operations may
 # ask the chain about open intents now. Chain writes happen only through chain services.
 _CHAIN_VIEW = [f"chain.view_{m}" for m in ("chaintransaction", "contract", "indexercursor", "reorgalert",

@@ -1,7 +1,9 @@
 from decimal import Decimal
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from assets import investment
 from assets.models import (
     Appraisal,
     BankEntry,
@@ -17,6 +19,7 @@ from assets.models import (
     MeterReading,
     Site,
 )
+from core.validators import CURRENCY_CHOICES
 
 POSITIVE = {"min_value": Decimal("0.01")}
 
@@ -68,11 +71,29 @@ class InsurancePolicySerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
 
+class EvaluationSerializer(serializers.Serializer):
+    """Payback, NPV and IRR; ``irr`` is null unless exactly one rate makes the NPV zero."""
+
+    net_flows = serializers.ListField(child=serializers.DecimalField(max_digits=None, decimal_places=None))
+    payback_years = serializers.DecimalField(max_digits=None, decimal_places=None, allow_null=True)
+    npv = serializers.DecimalField(max_digits=None, decimal_places=None,
+                                   help_text="Exact, rounded once half-even to the currency's minor unit.")
+    irr = serializers.DecimalField(max_digits=None, decimal_places=None, allow_null=True)
+    irr_roots = serializers.ListField(child=serializers.DecimalField(max_digits=None, decimal_places=None),
+                                      help_text="Every rate found that makes the NPV zero, ascending.")
+    multiple_irr = serializers.BooleanField()
+    sign_changes = serializers.IntegerField(help_text="Sign changes of the net flows: at most as many IRRs.")
+    irr_warning = serializers.CharField(allow_null=True)
+
+
+def _yearly_amounts(places: int = 2, max_digits: int = 20) -> serializers.ListField:
+    return serializers.ListField(child=serializers.DecimalField(max_digits=max_digits, decimal_places=places),
+                                 min_length=1, max_length=investment.MAX_YEARS)
+
+
 class InvestmentModelSerializer(serializers.ModelSerializer):
-    revenue = serializers.ListField(child=serializers.DecimalField(max_digits=20, decimal_places=2),
-                                    min_length=1)
-    opex = serializers.ListField(child=serializers.DecimalField(max_digits=20, decimal_places=2),
-                                 min_length=1)
+    revenue = _yearly_amounts()
+    opex = _yearly_amounts()
     evaluation = serializers.SerializerMethodField()
 
     class Meta:
@@ -81,25 +102,23 @@ class InvestmentModelSerializer(serializers.ModelSerializer):
                   "evaluation", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
 
+    @extend_schema_field(EvaluationSerializer)
     def get_evaluation(self, obj: InvestmentModel) -> dict:
         from assets.services.fleet import investment_model_evaluate
 
-        return evaluation_data(investment_model_evaluate(obj))
-
-
-def evaluation_data(result) -> dict:
-    return {"net_flows": [str(f) for f in result.net_flows],
-            "payback_years": None if result.payback_years is None else str(result.payback_years),
-            "irr": None if result.irr is None else str(result.irr), "npv": str(result.npv)}
+        return EvaluationSerializer(investment_model_evaluate(obj)).data
 
 
 class InvestmentEvaluateSerializer(serializers.Serializer):
-    capex = serializers.DecimalField(max_digits=20, decimal_places=2, min_value=Decimal("0.01"))
-    revenue = serializers.ListField(child=serializers.DecimalField(max_digits=20, decimal_places=2),
-                                    min_length=1)
-    opex = serializers.ListField(child=serializers.DecimalField(max_digits=20, decimal_places=2),
-                                 min_length=1)
-    discount_rate = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=Decimal("0"))
+    """Any cash flows; amounts up to 4 decimal places, checked against the currency's minor unit."""
+
+    currency = serializers.ChoiceField(choices=CURRENCY_CHOICES,
+                                       help_text="ISO 4217; sets the NPV's minor unit.")
+    capex = serializers.DecimalField(max_digits=22, decimal_places=4, min_value=Decimal("0.0001"))
+    revenue = _yearly_amounts(places=4, max_digits=22)
+    opex = _yearly_amounts(places=4, max_digits=22)
+    discount_rate = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=Decimal("0"),
+                                             max_value=Decimal("0.999999"))
 
     def validate(self, attrs):
         if len(attrs["revenue"]) != len(attrs["opex"]):

@@ -11,13 +11,16 @@ from rest_framework.response import Response
 
 from assets import investment, selectors
 from assets.api import serializers as s
+from assets.api.collateral import CollateralSerializer
 from assets.api.filters import BankEntryFilter, DeviceFilter, InvoiceFilter, LeaseFilter, MeterReadingFilter
+from assets.collateral import collateral
 from assets.models import BankEntry, Device, Invoice, Lease, MeterImportBatch
 from assets.services import bank, fleet, leasing, metering
 from core.api.idempotency import idempotent
 from core.api.transitions import IDEMPOTENCY_PARAMETER, with_transition_actions
 from core.api.viewsets import ServiceBackedViewSet
 from core.errors import InvalidInput, NotPermitted
+from core.money import minor_unit
 from issuance.selectors import deals_visible_to
 
 AS_OF = OpenApiParameter("as_of", date, description="Date of the figures (default: today).")
@@ -107,12 +110,16 @@ class InvestmentModelViewSet(ServiceBackedViewSet):
     def get_queryset(self):
         return selectors._staff(fleet.InvestmentModel.objects.all(), self.request.user)
 
-    @extend_schema(request=s.InvestmentEvaluateSerializer, summary="Payback, IRR and NPV of given flows")
+    @extend_schema(request=s.InvestmentEvaluateSerializer, responses=s.EvaluationSerializer,
+                   summary="Payback, NPV and IRR of given flows (every IRR when there are several)")
     @action(detail=False, methods=["post"])
     def evaluate(self, request):
         body = s.InvestmentEvaluateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return Response(s.evaluation_data(investment.evaluate(**body.validated_data)))
+        values = dict(body.validated_data)
+        currency = values.pop("currency")
+        result = investment.evaluate(**values, minor_unit=minor_unit(currency))
+        return Response({"currency": currency, **s.EvaluationSerializer(result).data})
 
 
 class CounterpartyViewSet(ServiceBackedViewSet):
@@ -302,12 +309,13 @@ class CollateralViewSet(viewsets.ViewSet):
 
     @extend_schema(parameters=[AS_OF, OpenApiParameter("id", int, OpenApiParameter.PATH,
                                                        description="The deal's id.")],
-                   responses=dict,
-                   summary="Pledged devices, book value, appraisals, insurance, utilisation, concentration")
+                   responses=CollateralSerializer,
+                   summary="Pledged devices, value per currency and converted through recorded FX rates, "
+                           "insurance, utilisation, concentration")
     def retrieve(self, request, pk=None):
         _require(request.user, "assets.view_device", "see collateral")
         deal = get_object_or_404(deals_visible_to(request.user), pk=pk)
-        return Response(selectors.collateral(deal=deal, as_of=_as_of(request)))
+        return Response(CollateralSerializer(collateral(deal=deal, as_of=_as_of(request))).data)
 
 
 # (URL prefix, viewset, basename): registered on the project router in config/api_urls.py.

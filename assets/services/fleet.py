@@ -1,14 +1,15 @@
 """Sites, devices, appraisals, insurance policies and investment models."""
 
 from datetime import date
-from decimal import Decimal
 
 from django.db import transaction
 
 from assets import investment
 from assets.models import Appraisal, Device, InsurancePolicy, InvestmentModel, Site
 from assets.services.common import create_audited, update_audited
+from core.authz import require_perm
 from core.errors import InvalidInput, Refused
+from core.money import minor_unit
 from core.transitions import lock, run_transition
 
 SITE_FIELDS = ("name", "location", "country", "grid_region", "grid_emission_factor",
@@ -82,39 +83,44 @@ def insurance_policy_update(*, policy: InsurancePolicy, actor, **values) -> Insu
                           values=values)
 
 
-def _check_streams(values: dict) -> None:
-    for name in ("revenue", "opex"):
-        stream = values.get(name)
-        if stream is None:
-            continue
-        try:
-            values[name] = [str(Decimal(str(v))) for v in stream]
-        except Exception:  # noqa: BLE001 - any non-number
-            raise InvalidInput(f"{name} must be a list of decimal amounts, one per year.",
-                               field=name) from None
-    if "revenue" in values and "opex" in values and len(values["revenue"]) != len(values["opex"]):
-        raise InvalidInput("Revenue and opex streams must cover the same number of years.", field="opex")
+def _checked_investment(values: dict, *, current: InvestmentModel | None = None) -> dict:
+    """Bound the figures (finite, in range, in whole minor units of the currency) before storing them.
+
+    On an update every figure is checked again, since a new currency may have fewer decimals.
+    """
+    merged = {} if current is None else {f: getattr(current, f) for f in
+                                         ("currency", "capex", "revenue", "opex", "discount_rate")}
+    merged.update(values)
+    unit = minor_unit(str(merged.get("currency") or ""))
+    if "capex" in merged:
+        values["capex"] = investment.checked_amount(merged["capex"], field="capex", minor_unit=unit)
+    if "revenue" in merged or "opex" in merged:
+        revenue, opex = investment.checked_streams(revenue=merged.get("revenue"), opex=merged.get("opex"),
+                                                   minor_unit=unit)
+        values["revenue"], values["opex"] = [str(v) for v in revenue], [str(v) for v in opex]
+    if "discount_rate" in merged:
+        values["discount_rate"] = investment.checked_rate(merged["discount_rate"])
+    return values
 
 
 @transaction.atomic
 def investment_model_create(*, actor, **values) -> InvestmentModel:
-    _check_streams(values)
+    require_perm(actor, "assets.add_investmentmodel", doing="create investment models")
+    values = _checked_investment(values)
     return create_audited(InvestmentModel, actor=actor, fields=INVESTMENT_FIELDS, **values)
 
 
 @transaction.atomic
 def investment_model_update(*, model: InvestmentModel, actor, **values) -> InvestmentModel:
+    require_perm(actor, "assets.change_investmentmodel", doing="edit investment models")
     model = lock(InvestmentModel, model.pk)
-    values = {"revenue": model.revenue, "opex": model.opex, **values}
-    _check_streams(values)
+    values = _checked_investment(values, current=model)
     return update_audited(model, actor=actor, fields=INVESTMENT_FIELDS, values=values)
 
 
 def investment_model_evaluate(model: InvestmentModel) -> investment.Evaluation:
-    return investment.evaluate(
-        capex=model.capex, revenue=[Decimal(v) for v in model.revenue],
-        opex=[Decimal(v) for v in model.opex], discount_rate=model.discount_rate,
-    )
+    return investment.evaluate(capex=model.capex, revenue=model.revenue, opex=model.opex,
+                               discount_rate=model.discount_rate, minor_unit=minor_unit(model.currency))
 
 
 def today() -> date:
