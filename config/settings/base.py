@@ -132,15 +132,15 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "TAGS": [
-        {"name": "Issuance", "description": "SPVs, deals, tranches and subscriptions: the issuance lifecycle."},
-        {"name": "Compliance", "description": "Investors, KYC cases, documents, classification, eligibility, "
-                                              "wallets."},
-        {"name": "Screening", "description": "Sanctions and PEP lists, screening runs, hits and the whitelist."},
-        {"name": "Collateral and cash flows", "description": "Sites, devices, leases, metering, invoices, bank "
-                                                             "statements."},
-        {"name": "Chain", "description": "Contracts, transactions, holder snapshots and reorg alerts."},
-        {"name": "Audit trail", "description": "Every transition and edit, read-only."},
-        {"name": "Authentication", "description": "API tokens."},
+        {"name": name, "description": text} for name, text in (
+            ("Issuance", "SPVs, deals, tranches and subscriptions: the issuance lifecycle."),
+            ("Compliance", "Investors, KYC cases, documents, classification, eligibility, wallets."),
+            ("Screening", "Sanctions and PEP lists, screening runs, hits and the whitelist."),
+            ("Collateral and cash flows", "Sites, devices, leases, metering, invoices, bank statements."),
+            ("Chain", "Contracts, transactions, holder snapshots and reorg alerts."),
+            ("Audit trail", "Every transition and edit, read-only."),
+            ("Authentication", "API tokens."),
+        )
     ],
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI served from our own static files: no CDN, works offline.
