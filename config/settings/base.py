@@ -139,6 +139,7 @@ SPECTACULAR_SETTINGS = {
             ("Collateral and cash flows", "Sites, devices, leases, metering, invoices, bank statements."),
             ("Chain", "Contracts, transactions, holder snapshots and reorg alerts."),
             ("Audit trail", "Every transition and edit, read-only."),
+            ("FX rates", "Exchange rates with their date and source: the only way amounts change currency."),
             ("Authentication", "API tokens."),
         )
     ],

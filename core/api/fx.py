@@ -23,6 +23,8 @@ class FxRateSerializer(serializers.ModelSerializer):
 class FxRateViewSet(ServiceBackedViewSet):
     """Recorded exchange rates (filter by base, quote, source, as_of); rates are never edited."""
 
+    api_tag = "FX rates"
+
     http_method_names = ["get", "post", "head", "options"]
     serializer_class = FxRateSerializer
     filterset_fields = ["base", "quote", "source", "as_of"]

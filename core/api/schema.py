@@ -21,6 +21,8 @@ AREAS = {
 
 class AreaAutoSchema(AutoSchema):
     def get_tags(self) -> list[str]:
+        if getattr(self.view, "api_tag", None):  # a viewset of another area than its app's
+            return [self.view.api_tag]
         app = type(self.view).__module__.split(".")[0]
         if app in AREAS:
             return [AREAS[app]]

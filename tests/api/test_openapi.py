@@ -57,6 +57,7 @@ def test_operations_are_grouped_by_business_area(api, ops):
     assert tags["/api/v1/screening/hits/"] == {"Screening"}
     assert tags["/api/v1/invoices/"] == {"Collateral and cash flows"}
     assert tags["/api/v1/audit-events/"] == {"Audit trail"}
+    assert tags["/api/v1/fx-rates/"] == {"FX rates"}
     used = set().union(*tags.values())
     declared = {tag["name"] for tag in schema["tags"]}
     assert used == declared
