@@ -22,6 +22,7 @@ from assets.models import (
     Site,
 )
 from assets.services import bank, fleet, leasing, metering
+from core import clock
 from core.admin_transitions import ServiceAdmin, TransitionAdmin
 from core.errors import Refused
 
@@ -136,7 +137,7 @@ class DeviceAdmin(TransitionAdmin):
 
     @admin.display(description="book value today")
     def book(self, obj: Device) -> str:
-        return obj.money(obj.book_value(fleet.today())) if obj.pk else "-"
+        return obj.money(obj.book_value(clock.today())) if obj.pk else "-"
 
 
 @admin.register(Appraisal)

@@ -17,6 +17,7 @@ from assets.models import (
     MeterReading,
     Site,
 )
+from core import clock
 
 POSITIVE = {"min_value": Decimal("0.01")}
 
@@ -47,9 +48,7 @@ class DeviceSerializer(serializers.ModelSerializer):
         extra_kwargs = {"purchase_cost": POSITIVE}
 
     def get_book_value(self, obj: Device) -> str:
-        from assets.services.fleet import today
-
-        return str(obj.book_value(today()))
+        return str(obj.book_value(clock.today()))
 
 
 class AppraisalSerializer(serializers.ModelSerializer):

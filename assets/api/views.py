@@ -14,6 +14,7 @@ from assets.api import serializers as s
 from assets.api.filters import BankEntryFilter, DeviceFilter, InvoiceFilter, LeaseFilter, MeterReadingFilter
 from assets.models import BankEntry, Device, Invoice, Lease, MeterImportBatch
 from assets.services import bank, fleet, leasing, metering
+from core import clock
 from core.api.idempotency import idempotent
 from core.api.transitions import IDEMPOTENCY_PARAMETER, with_transition_actions
 from core.api.viewsets import ServiceBackedViewSet
@@ -31,7 +32,7 @@ def _require(user, perm: str, what: str) -> None:
 def _as_of(request) -> date:
     raw = request.query_params.get("as_of")
     if not raw:
-        return fleet.today()
+        return clock.today()
     try:
         return date.fromisoformat(raw)
     except ValueError:

@@ -1,6 +1,5 @@
 """Sites, devices, appraisals, insurance policies and investment models."""
 
-from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
@@ -115,7 +114,3 @@ def investment_model_evaluate(model: InvestmentModel) -> investment.Evaluation:
         capex=model.capex, revenue=[Decimal(v) for v in model.revenue],
         opex=[Decimal(v) for v in model.opex], discount_rate=model.discount_rate,
     )
-
-
-def today() -> date:
-    return date.today()  # noqa: DTZ011 - business calendar days are UTC dates

@@ -9,20 +9,15 @@ from compliance import risk
 from compliance.models import Investor, KycCase, ReasonCode
 from compliance.rules import screen, screening_hit_counts
 from compliance.signals import investor_blocked, investor_cleared
+from core import clock
 from core.audit import audit_created, audit_event, audit_transitions_bulk
+from core.dates import add_years
 from core.errors import InvalidInput, NotPermitted, Refused
 from core.models import AuditEvent
 from core.roles import sees_all
 from core.transitions import lock, run_transition, transition_custom
 
 CASE_FIELDS = ("investor", "kind", "trigger", "previous_case", "state")
-
-
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 def assess_risk(investor: Investor) -> risk.RiskAssessment:
@@ -107,7 +102,7 @@ def kyc_case_transition(*, case: KycCase, name: str, actor, reason: str = "",
         assessment = assess_risk(case.investor)
         extra.update(decided_by=actor, decided_at=now, risk_rating=assessment.rating,
                      risk_reasons=assessment.reasons,
-                     refresh_due=_add_years(timezone.localdate(now), assessment.refresh_years))
+                     refresh_due=add_years(clock.today(), assessment.refresh_years))
     elif name == "reject":
         extra.update(decided_by=actor, decided_at=now)
     if name == "approve":
@@ -140,7 +135,7 @@ def kyc_cases_expire_due(*, today: date | None = None) -> list[int]:
     twice, or on two workers at once, expires and reopens each case once. Returns the
     ids of the new review cases.
     """
-    today = today or timezone.localdate()
+    today = today or clock.today()
     due = list(KycCase.objects.filter(state=KycCase.State.APPROVED, refresh_due__lte=today)
                .values_list("pk", flat=True))
     opened = []
