@@ -23,11 +23,12 @@ from assets.models import (
 )
 from assets.services import bank, fleet, leasing, metering
 from core import clock
+from core.admin_money import MoneyAdminMixin
 from core.admin_transitions import ServiceAdmin, TransitionAdmin
 from core.errors import Refused
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(MoneyAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
@@ -38,7 +39,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(MoneyAdminMixin, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
@@ -219,6 +220,7 @@ class LeaseAdmin(TransitionAdmin):
 
 class InvoiceLineInline(ReadOnlyInline):
     model = InvoiceLine
+    money_currency = "invoice.currency"
     fields = ["position", "kind", "description", "quantity", "unit_price", "amount"]
     readonly_fields = fields
     show_change_link = False

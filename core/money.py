@@ -27,6 +27,7 @@ MONEY_MAX_DIGITS = 22
 MONEY_DECIMAL_PLACES = 4
 RATE_MAX_DIGITS = 9
 RATE_DECIMAL_PLACES = 6
+_CENT = Decimal("0.01")
 
 # ISO 4217 minor units (List One, amendment 179): every currency not listed has 2.
 _MINOR_UNITS_OTHER_THAN_TWO = {
@@ -115,6 +116,16 @@ def _exact(value, what: str) -> Fraction:
     if isinstance(value, Decimal) and not value.is_finite():
         raise ValueError(f"{what} must be finite, not {value}")
     return Fraction(value)
+
+
+def canonical(amount: Decimal) -> Decimal:
+    """An amount written without its currency: the exact value with at least two decimals and no
+    trailing zeros beyond (``1000.0000`` -> ``1000.00``, ``1.2500`` -> ``1.25``, ``0.0001`` stays).
+    Money columns read back in this form; what people see goes through the currency instead."""
+    if not amount.is_finite():
+        return amount
+    exact = amount.normalize()
+    return amount.quantize(_CENT) if exact.as_tuple().exponent > -2 else exact
 
 
 def format_money(amount: Decimal | None, currency: str) -> str:

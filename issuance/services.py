@@ -16,7 +16,9 @@ from compliance.eligibility import require_eligible
 from compliance.models import Investor
 from core.audit import audit_created, audit_event, audit_transitions_bulk, diff, snapshot
 from core.errors import InvalidInput, NotPermitted, Refused
+from core.fields import check_money_fields
 from core.models import AuditEvent
+from core.money import check_minor_units
 from core.roles import sees_all
 from core.transitions import check_transition, lock, run_transition
 from issuance.allocation import allocate_lots
@@ -35,6 +37,7 @@ NOT_ALLOCATED = "Not allocated: the tranche was oversubscribed and pro-rata gave
 
 def _save_and_audit_edit(instance, *, actor, fields, before) -> None:
     instance.full_clean(exclude=["state"])
+    check_money_fields(instance)
     instance.save()
     changes = diff(before, snapshot(instance, fields))
     if changes:
@@ -94,6 +97,7 @@ def deal_create(*, actor, **values) -> Deal:
         )
     deal = Deal(**values)
     deal.full_clean(exclude=["state"])
+    check_money_fields(deal)
     deal.save()
     audit_created(instance=deal, actor=actor, fields=(*DEAL_FIELDS, "state"))
     return deal
@@ -241,6 +245,7 @@ def _cancel_live_subscriptions(*, deal: Deal, actor, reason: str) -> None:
 
 
 def _check_tranche_amounts(tranche: Tranche) -> None:
+    check_money_fields(tranche)  # in the deal currency
     lot = tranche.minimum_denomination
     if lot and tranche.original_principal and tranche.original_principal % lot:
         raise InvalidInput(
@@ -307,6 +312,7 @@ def subscription_request(
             f"Deal '{deal}' is '{deal.get_state_display()}'; subscriptions are taken only while "
             "it is open for subscription."
         )
+    check_minor_units(requested_amount, deal.currency, field="requested_amount")
     lot = tranche.minimum_denomination
     if requested_amount < lot or requested_amount % lot:
         raise InvalidInput(
@@ -348,6 +354,7 @@ def subscription_record_funding(
     sub = lock(Subscription, subscription.pk)
     check_transition(sub, "fund", actor=actor)  # permission, state and deal checks first
     deal = sub.tranche.deal
+    check_minor_units(amount, deal.currency, field="amount")
     outstanding = sub.allocated_amount - sub.funded_amount
     if amount <= 0 or amount > outstanding:
         raise InvalidInput(

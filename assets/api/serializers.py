@@ -18,6 +18,7 @@ from assets.models import (
     Site,
 )
 from core import clock
+from core.api.money import MoneyField, MoneySerializerMixin
 
 POSITIVE = {"min_value": Decimal("0.01")}
 
@@ -31,10 +32,9 @@ class SiteSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class DeviceSerializer(serializers.ModelSerializer):
+class DeviceSerializer(MoneySerializerMixin, serializers.ModelSerializer):
     book_value = serializers.SerializerMethodField(help_text="Straight-line book value today.")
-    latest_appraisal_value = serializers.DecimalField(max_digits=20, decimal_places=2, read_only=True,
-                                                      allow_null=True)
+    latest_appraisal_value = MoneyField(read_only=True, allow_null=True)
     latest_appraisal_date = serializers.DateField(read_only=True, allow_null=True)
 
     class Meta:
@@ -51,7 +51,7 @@ class DeviceSerializer(serializers.ModelSerializer):
         return str(obj.book_value(clock.today()))
 
 
-class AppraisalSerializer(serializers.ModelSerializer):
+class AppraisalSerializer(MoneySerializerMixin, serializers.ModelSerializer):
     class Meta:
         model = Appraisal
         fields = ["id", "device", "valued_on", "value", "currency", "appraiser", "method", "created_at"]
@@ -59,7 +59,7 @@ class AppraisalSerializer(serializers.ModelSerializer):
         extra_kwargs = {"currency": {"required": False}}
 
 
-class InsurancePolicySerializer(serializers.ModelSerializer):
+class InsurancePolicySerializer(MoneySerializerMixin, serializers.ModelSerializer):
     class Meta:
         model = InsurancePolicy
         fields = ["id", "device", "insurer", "policy_number", "cover_amount", "currency", "starts_on",
@@ -67,7 +67,7 @@ class InsurancePolicySerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
 
-class InvestmentModelSerializer(serializers.ModelSerializer):
+class InvestmentModelSerializer(MoneySerializerMixin, serializers.ModelSerializer):
     revenue = serializers.ListField(child=serializers.DecimalField(max_digits=20, decimal_places=2),
                                     min_length=1)
     opex = serializers.ListField(child=serializers.DecimalField(max_digits=20, decimal_places=2),
@@ -114,7 +114,7 @@ class CounterpartySerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class LeaseSerializer(serializers.ModelSerializer):
+class LeaseSerializer(MoneySerializerMixin, serializers.ModelSerializer):
     lessee_name = serializers.CharField(source="lessee.legal_name", read_only=True)
 
     class Meta:
@@ -127,15 +127,17 @@ class LeaseSerializer(serializers.ModelSerializer):
         extra_kwargs = {"gpu_count": {"required": False}}
 
 
-class InvoiceLineSerializer(serializers.ModelSerializer):
+class InvoiceLineSerializer(MoneySerializerMixin, serializers.ModelSerializer):
+    money_currency = "invoice.currency"
+
     class Meta:
         model = InvoiceLine
         fields = ["position", "kind", "description", "quantity", "unit_price", "amount"]
 
 
-class InvoiceSerializer(serializers.ModelSerializer):
+class InvoiceSerializer(MoneySerializerMixin, serializers.ModelSerializer):
     lines = InvoiceLineSerializer(many=True, read_only=True)
-    outstanding = serializers.DecimalField(max_digits=20, decimal_places=2, read_only=True)
+    outstanding = MoneyField(read_only=True)
     lessee = serializers.CharField(source="lease.lessee.legal_name", read_only=True)
 
     class Meta:
@@ -153,12 +155,12 @@ class InvoiceGenerateSerializer(serializers.Serializer):
 
 
 class PaymentSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(max_digits=20, decimal_places=2, min_value=Decimal("0.01"))
+    amount = MoneyField(help_text="Above zero, in the invoice currency, to its minor unit.")
     reference = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class CreditNoteSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(max_digits=20, decimal_places=2, min_value=Decimal("0.01"))
+    amount = MoneyField(help_text="Above zero, in the invoice currency, to its minor unit.")
     reason = serializers.CharField(max_length=500)
 
 
@@ -189,7 +191,7 @@ class FileUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
 
 
-class BankStatementSerializer(serializers.ModelSerializer):
+class BankStatementSerializer(MoneySerializerMixin, serializers.ModelSerializer):
     class Meta:
         model = BankStatement
         fields = ["id", "account", "statement_id", "format", "currency", "from_date", "to_date",
@@ -198,7 +200,7 @@ class BankStatementSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class BankEntrySerializer(serializers.ModelSerializer):
+class BankEntrySerializer(MoneySerializerMixin, serializers.ModelSerializer):
     class Meta:
         model = BankEntry
         fields = ["id", "statement", "account", "bank_reference", "end_to_end_id", "booking_date",

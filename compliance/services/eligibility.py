@@ -8,6 +8,7 @@ from compliance.models import DealEligibility, InvestorClass
 from core.audit import audit_created, audit_event, diff, snapshot
 from core.errors import InvalidInput
 from core.models import AuditEvent
+from core.money import check_minor_units
 from core.validators import COUNTRY_CHOICES
 
 RULE_FIELDS = ("allowed_classes", "allowed_jurisdictions", "blocked_jurisdictions",
@@ -42,6 +43,7 @@ def deal_eligibility_set(*, actor, deal, **values) -> DealEligibility:
 
     deal = Deal.objects.select_for_update().get(pk=deal.pk)
     clean = _validate(values)
+    check_minor_units(clean["minimum_subscription"], deal.currency, field="minimum_subscription")
     rules = DealEligibility.objects.select_for_update().filter(deal=deal).first()
     if rules is None:
         rules = DealEligibility(deal=deal, **clean)

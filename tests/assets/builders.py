@@ -41,6 +41,7 @@ def make_gpu_server(
     residual: str = "25000.00",
     bought: date = date(2026, 1, 1),
     life: int = 4,
+    currency: str = "USD",
 ):
     n = _next()
     spv = spv or (deal.spv if deal else make_spv(actor=actor))
@@ -55,7 +56,7 @@ def make_gpu_server(
         gpu_count=gpus,
         tdp_watts=tdp,
         purchase_date=bought,
-        currency="USD",
+        currency=currency,
         purchase_cost=Decimal(cost),
         useful_life_years=life,
         residual_value=Decimal(residual),
@@ -83,6 +84,7 @@ def make_lease(
     late_fee: str = "0.120000",
     cycle: str = "monthly",
     activate: bool = True,
+    currency: str = "USD",
 ):
     lease = leasing.lease_create(
         actor=actor,
@@ -91,7 +93,7 @@ def make_lease(
         spv=devices[0].spv,
         devices=devices,
         gpu_count=sum(d.gpu_count for d in devices),
-        currency="USD",
+        currency=currency,
         price_per_gpu_hour=Decimal(price),
         minimum_monthly_commitment=Decimal(minimum),
         start_date=start,
