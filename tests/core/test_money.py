@@ -200,3 +200,14 @@ def test_allocate_shares_move_by_at_most_one_unit_as_the_total_grows(units, weig
     before = allocate(units, weights, unit=1)
     after = allocate(units + extra, weights, unit=1)
     assert all(b - a <= 1 for b, a in zip(before, after, strict=True))
+
+
+@pytest.mark.parametrize(("stored", "read"), [
+    ("1000.0000", "1000.00"), ("1.2500", "1.25"), ("1.2340", "1.234"), ("0.0001", "0.0001"),
+    ("0.0000", "0.00"), ("-5.5000", "-5.50"), ("12000000", "12000000.00"),
+])
+def test_canonical_form_of_a_stored_amount(stored, read):
+    from core.money import canonical
+
+    assert str(canonical(D(stored))) == read
+    assert canonical(D(stored)) == D(stored)  # the same value, only written differently
