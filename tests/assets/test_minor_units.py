@@ -104,3 +104,39 @@ def test_the_admin_shows_amounts_with_their_currency_decimals(ops, client):
     assert "334 JPY" in listing
     assert "334 JPY" in page and "334.0000" not in page and "334,0000" not in page
     assert 'value="250000"' in device  # the purchase cost input starts in whole yen
+
+
+def _statement(currency: str, amount: str, opening: str) -> bytes:
+    from assets.camt053 import ParsedEntry, build_camt053
+
+    entry = ParsedEntry(bank_reference="BR-1", booking_date=date(2026, 11, 3), value_date=None,
+                        direction="CRDT", amount=Decimal(amount), currency=currency)
+    return build_camt053(statement_id=f"STMT-{currency}", account=f"KW00BANK{currency}", currency=currency,
+                         from_date=date(2026, 11, 1), to_date=date(2026, 11, 30),
+                         opening_balance=Decimal(opening), entries=[entry])
+
+
+def test_camt053_amounts_follow_the_currency_minor_unit():
+    from assets.camt053 import StatementError, parse_camt053
+
+    [kwd] = parse_camt053(_statement("KWD", "1.250", "10.5"))
+    assert (kwd.opening_balance, kwd.closing_balance, kwd.entries[0].amount) == (
+        Decimal("10.500"), Decimal("11.750"), Decimal("1.250"))
+    assert b"<Amt Ccy=\"KWD\">1.250</Amt>" in _statement("KWD", "1.25", "10.5")
+    [yen] = parse_camt053(_statement("JPY", "1000", "5000"))
+    assert yen.entries[0].amount == Decimal("1000")
+    with pytest.raises(StatementError, match="'1000.50' must be positive with at most no decimals"):
+        parse_camt053(_statement("JPY", "1000", "5000").replace(b">1000<", b">1000.50<"))
+
+
+def test_csv_amounts_follow_the_row_currency():
+    from assets.camt053 import StatementError, parse_csv
+
+    header = "account,statement_id,bank_reference,booking_date,value_date,amount,currency,counterparty_name,"
+    rows = (f"{header}remittance_info\n"
+            "KW00BANK1,S1,BR-1,2026-11-03,,1.250,KWD,Orion,INV-1\n"
+            "JP00BANK1,S2,BR-2,2026-11-03,,333.50,JPY,Orion,INV-2\n")
+    with pytest.raises(StatementError) as refused:
+        parse_csv(rows.encode())
+    assert "line 3: amount '333.50' is not a non-zero amount with no decimals" in str(refused.value)
+    assert "line 2" not in str(refused.value)
