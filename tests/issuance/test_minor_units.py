@@ -106,3 +106,25 @@ def test_kwd_funding_in_fils_through_the_api(api, ops, kwd_allocation):
     assert (kwd_allocation.funded_amount, kwd_allocation.state) == (Decimal("250.125"), "allocated")
     assert AuditEvent.objects.count() == events
     assert Subscription.objects.filter(funded_amount=Decimal("250.125")).count() == 1
+
+
+def test_the_admin_shows_deal_amounts_with_their_currency_decimals(ops, client, investor, officer):
+    yen = make_deal(actor=ops, currency="JPY", size="1000000000", tranches=("700000000", "300000000"),
+                    denomination="1000000")
+    senior = yen.tranches.get(seniority=1)
+    client.force_login(ops)
+
+    deal_page = client.get(f"/admin/issuance/deal/{yen.pk}/change/").content.decode()
+    tranche_page = client.get(f"/admin/issuance/tranche/{senior.pk}/change/").content.decode()
+    tranches = client.get("/admin/issuance/tranche/").content.decode()
+
+    assert 'name="target_size" value="1000000000"' in deal_page  # the input starts in whole yen
+    assert "700,000,000 JPY" in deal_page  # the read-only tranche rows
+    assert 'name="original_principal" value="700000000"' in tranche_page
+    assert "700,000,000 JPY" in tranche_page  # current principal, read-only
+    assert "1000000.0000" not in deal_page + tranche_page + tranches
+
+    sub = subscribe(actor=ops, investor=investor, tranche=to_state(yen, "open", maker=ops, checker=officer)
+                    .tranches.get(seniority=1), amount="7000000")
+    sub_page = client.get(f"/admin/issuance/subscription/{sub.pk}/change/").content.decode()
+    assert "7,000,000 JPY" in sub_page and "7000000.0000" not in sub_page  # a view-only page
