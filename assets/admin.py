@@ -23,12 +23,14 @@ from assets.models import (
     Site,
 )
 from assets.services import bank, fleet, leasing, metering
+from core import clock
+from core.admin_money import MoneyAdminMixin
 from core.admin_transitions import ServiceAdmin, TransitionAdmin
 from core.errors import Refused
 from issuance.models import Deal
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(MoneyAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
@@ -39,7 +41,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(MoneyAdminMixin, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
@@ -98,7 +100,7 @@ class UploadAdminMixin:
 class CollateralForm(forms.Form):
     deal = forms.ModelChoiceField(
         queryset=Deal.objects.filter(devices__isnull=False).distinct().order_by("name"))
-    as_of = forms.DateField(initial=fleet.today, widget=forms.DateInput(attrs={"type": "date"}),
+    as_of = forms.DateField(initial=clock.today, widget=forms.DateInput(attrs={"type": "date"}),
                             help_text="Rates recorded on or before this day are used.")
 
 
@@ -145,7 +147,7 @@ class DeviceAdmin(TransitionAdmin):
 
     @admin.display(description="book value today")
     def book(self, obj: Device) -> str:
-        return obj.money(obj.book_value(fleet.today())) if obj.pk else "-"
+        return obj.money(obj.book_value(clock.today())) if obj.pk else "-"
 
     change_list_template = "admin/assets/device/change_list.html"
 
@@ -256,6 +258,7 @@ class LeaseAdmin(TransitionAdmin):
 
 class InvoiceLineInline(ReadOnlyInline):
     model = InvoiceLine
+    money_currency = "invoice.currency"
     fields = ["position", "kind", "description", "quantity", "unit_price", "amount"]
     readonly_fields = fields
     show_change_link = False

@@ -16,6 +16,8 @@ from xml.etree.ElementTree import Element, ParseError  # noqa: S405 - types only
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from core.money import has_minor_units, minor_units, quantize
+
 MAX_BYTES = 50 * 1024 * 1024
 
 
@@ -91,9 +93,17 @@ def _amount(element: Element | None, what: str) -> tuple[Decimal, str]:
         value = Decimal(element.text.strip())
     except InvalidOperation:
         raise StatementError(f"{what}: '{element.text.strip()}' is not an amount.") from None
-    if value < 0 or value != value.quantize(Decimal("0.01")):
-        raise StatementError(f"{what}: '{element.text.strip()}' must be positive with at most 2 decimals.")
-    return value, element.get("Ccy", "")
+    currency = element.get("Ccy", "")
+    if value < 0 or not has_minor_units(value, currency):
+        raise StatementError(f"{what}: '{element.text.strip()}' must be positive with at most "
+                             f"{_decimals(currency)}.")
+    return value, currency
+
+
+def _decimals(currency: str) -> str:
+    """What a currency's minor unit allows, in words: '2 decimals' (USD), 'no decimals' (JPY)."""
+    places = minor_units(currency)
+    return f"{places} decimals" if places else "no decimals"
 
 
 def _balance(stmt: Element, codes: tuple[str, ...]) -> Decimal | None:
@@ -192,10 +202,11 @@ def parse_csv(data: bytes) -> list[ParsedStatement]:
     for line, row in enumerate(reader, start=2):
         try:
             amount = Decimal(row["amount"].strip())
-            if amount == 0 or amount != amount.quantize(Decimal("0.01")):
+            if amount == 0 or not has_minor_units(amount, (row.get("currency") or "").strip()):
                 raise InvalidOperation
         except (InvalidOperation, AttributeError):
-            errors.append(f"line {line}: amount '{row['amount']}' is not a non-zero amount with 2 decimals")
+            errors.append(f"line {line}: amount '{row['amount']}' is not a non-zero amount with "
+                          f"{_decimals((row.get('currency') or '').strip())}")
             continue
         try:
             booking = _date(row["booking_date"].strip(), "booking_date")
@@ -240,7 +251,7 @@ def build_camt053(*, statement_id: str, account: str, currency: str, from_date: 
     def balance(parent, code, amount, on):
         bal = sub(parent, "Bal")
         sub(sub(sub(bal, "Tp"), "CdOrPrtry"), "Cd", code)
-        sub(bal, "Amt", f"{abs(amount):.2f}", Ccy=currency)
+        sub(bal, "Amt", str(quantize(abs(amount), currency)), Ccy=currency)
         sub(bal, "CdtDbtInd", "CRDT" if amount >= 0 else "DBIT")
         sub(sub(bal, "Dt"), "Dt", on.isoformat())
 
@@ -263,7 +274,7 @@ def build_camt053(*, statement_id: str, account: str, currency: str, from_date: 
     balance(stmt, "CLBD", closing, to_date)
     for e in entries:
         ntry = sub(stmt, "Ntry")
-        sub(ntry, "Amt", f"{e.amount:.2f}", Ccy=e.currency or currency)
+        sub(ntry, "Amt", str(quantize(e.amount, e.currency or currency)), Ccy=e.currency or currency)
         sub(ntry, "CdtDbtInd", e.direction)
         sub(sub(ntry, "Sts"), "Cd", "BOOK")
         sub(sub(ntry, "BookgDt"), "Dt", e.booking_date.isoformat())

@@ -7,20 +7,15 @@ Convention (documented in docs/assets.md):
   28 February);
 - depreciation accrues by the day: ``(cost - residual) x days elapsed / days of life``;
 - before the start the book value is the cost, from the end on it is the residual value;
-- the result is rounded once, to the cent, with the named rounding (half-even by default).
+- the result is rounded once, to the currency's minor unit, with the named rounding
+  (half-even by default).
 """
 
 from datetime import date
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 
-CENT = Decimal("0.01")
-
-
-def add_years(start: date, years: int) -> date:
-    try:
-        return start.replace(year=start.year + years)
-    except ValueError:  # 29 February in a non-leap year
-        return start.replace(year=start.year + years, day=28)
+from core.dates import add_years
+from core.money import Rounding, quantize
 
 
 def book_value(
@@ -30,7 +25,8 @@ def book_value(
     start: date,
     life_years: int,
     at: date,
-    rounding: str = ROUND_HALF_EVEN,
+    currency: str,
+    rounding: Rounding | str = Rounding.HALF_EVEN,
 ) -> Decimal:
     """Book value at the start of day ``at`` of an asset bought for ``cost`` on ``start``."""
     if life_years <= 0:
@@ -39,14 +35,14 @@ def book_value(
         raise ValueError("The residual value must be between 0 and the cost.")
     end = add_years(start, life_years)
     if at <= start:
-        return cost.quantize(CENT, rounding=rounding)
+        return quantize(cost, currency, rounding)
     if at >= end:
-        return residual.quantize(CENT, rounding=rounding)
+        return quantize(residual, currency, rounding)
     elapsed = Decimal((at - start).days)
     total = Decimal((end - start).days)
     value = cost - (cost - residual) * elapsed / total
-    return value.quantize(CENT, rounding=rounding)
+    return quantize(value, currency, rounding)
 
 
 def accumulated_depreciation(**kwargs) -> Decimal:
-    return kwargs["cost"].quantize(CENT) - book_value(**kwargs)
+    return quantize(kwargs["cost"], kwargs["currency"]) - book_value(**kwargs)

@@ -1,6 +1,7 @@
-"""Invoice arithmetic: one line per component, to the cent, with named rounding.
+"""Invoice arithmetic: one line per component, in the currency's minor unit, with named rounding.
 
-Pure Python (no Django). Every amount is rounded once, per line, half-even by default:
+Pure Python (no Django). Every amount is rounded once, per line, to the currency's minor unit
+(cents for USD, whole yen for JPY, fils for KWD), half-even by default:
 
 - usage: GPU-hours x price per GPU-hour;
 - minimum-commitment true-up: what the usage falls short of the minimum for the
@@ -10,9 +11,10 @@ Pure Python (no Django). Every amount is rounded once, per line, half-even by de
 """
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 
-CENT = Decimal("0.01")
+from core.money import Rounding, quantize
+
 DAYS_IN_YEAR = Decimal(365)
 
 
@@ -27,12 +29,12 @@ class Line:
 
 def usage_lines(
     *, gpu_hours: int, price_per_gpu_hour: Decimal, monthly_minimum: Decimal, months: int,
-    currency: str, rounding: str = ROUND_HALF_EVEN,
+    currency: str, rounding: Rounding | str = Rounding.HALF_EVEN,
 ) -> list[Line]:
-    usage = (Decimal(gpu_hours) * price_per_gpu_hour).quantize(CENT, rounding=rounding)
+    usage = quantize(Decimal(gpu_hours) * price_per_gpu_hour, currency, rounding)
     lines = [Line("usage", f"{gpu_hours} GPU-hours at {price_per_gpu_hour} {currency}",
                   Decimal(gpu_hours), price_per_gpu_hour, usage)]
-    minimum = (monthly_minimum * months).quantize(CENT, rounding=rounding)
+    minimum = quantize(monthly_minimum * months, currency, rounding)
     if usage < minimum:
         lines.append(Line(
             "minimum_true_up",
@@ -43,11 +45,12 @@ def usage_lines(
 
 
 def late_fee(
-    *, outstanding: Decimal, annual_rate: Decimal, days_late: int, rounding: str = ROUND_HALF_EVEN
+    *, outstanding: Decimal, annual_rate: Decimal, days_late: int, currency: str,
+    rounding: Rounding | str = Rounding.HALF_EVEN,
 ) -> Decimal:
     if days_late <= 0 or outstanding <= 0:
-        return Decimal("0.00")
-    return (outstanding * annual_rate * days_late / DAYS_IN_YEAR).quantize(CENT, rounding=rounding)
+        return quantize(0, currency)
+    return quantize(outstanding * annual_rate * days_late / DAYS_IN_YEAR, currency, rounding)
 
 
 def total(lines: list[Line]) -> Decimal:

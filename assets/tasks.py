@@ -3,13 +3,13 @@
 from datetime import date
 
 from celery import shared_task
-from django.utils import timezone
 
 from assets.services.leasing import invoices_mark_overdue
+from core import clock
 
 
 @shared_task
 def mark_overdue_invoices(as_of: str | None = None) -> int:
     """Mark invoices past their due date overdue (daily; an already overdue invoice is left alone)."""
-    day = date.fromisoformat(as_of) if as_of else timezone.localdate()
+    day = date.fromisoformat(as_of) if as_of else clock.today()
     return invoices_mark_overdue(as_of=day, actor=None)

@@ -10,6 +10,7 @@ from compliance.models import (
     KycCase,
     Wallet,
 )
+from core.admin_money import MoneyAdminMixin
 from core.admin_transitions import AuditEventInline, ServiceAdmin, TransitionAdmin
 
 
@@ -37,7 +38,7 @@ class InvestorAdmin(ServiceAdmin):
     update_kwarg = "investor"
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(MoneyAdminMixin, admin.ModelAdmin):
     """Written only by services (the queue, the API); the admin shows them with their history."""
 
     inlines = [AuditEventInline]
@@ -95,6 +96,7 @@ class WalletAdmin(ReadOnlyAdmin):
 
 @admin.register(DealEligibility)
 class DealEligibilityAdmin(ReadOnlyAdmin):
+    money_currency = "deal.currency"
     list_display = ["deal", "allowed_classes", "blocked_jurisdictions", "minimum_subscription",
                     "maximum_investors"]
     list_select_related = ["deal"]

@@ -20,6 +20,7 @@ from django.utils import timezone
 from compliance import providers
 from compliance.models import DealEligibility, Investor, InvestorClass, InvestorClassification, KycCase
 from compliance.rules import screening_blockers
+from core import clock
 from core.errors import GuardFailed
 
 
@@ -93,8 +94,7 @@ def investor_eligibility(
     investor, deal, at: datetime | None = None, *, amount: Decimal | None = None,
     count_investors: bool = True,
 ) -> Eligibility:
-    at = at or timezone.now()
-    on = timezone.localdate(at)
+    on = timezone.localdate(at) if at else clock.today()
     reasons = kyc_reasons(investor, on)
     reasons += [f"Screening: {r}" for r in screening_blockers(investor)]
     rules = deal_rules(deal)

@@ -2,9 +2,8 @@
 
 from datetime import date
 
-from django.utils import timezone
-
 from compliance import providers
+from core import clock
 
 REQUIRED_DOCUMENTS = {
     "individual": ("identity", "proof_of_address"),
@@ -33,7 +32,7 @@ def missing_documents(investor, on: date | None = None) -> list[str]:
     """Required document kinds without an accepted document whose evidence is still in force."""
     from compliance.models import Document
 
-    on = on or timezone.localdate()
+    on = on or clock.today()
     accepted = set(
         investor.documents.filter(state=Document.State.ACCEPTED)
         .exclude(evidence_expires_on__lt=on)

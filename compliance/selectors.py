@@ -18,6 +18,7 @@ from compliance.models import (
     Wallet,
     WalletChallenge,
 )
+from core import clock
 from core.roles import sees_all
 
 
@@ -57,7 +58,7 @@ def wallet_challenges_visible_to(user) -> QuerySet[WalletChallenge]:
 
 
 def approved_investor_ids(on: date | None = None) -> QuerySet:
-    on = on or timezone.localdate()
+    on = on or clock.today()
     return KycCase.objects.filter(state=KycCase.State.APPROVED, refresh_due__gt=on).values("investor_id")
 
 

@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from core.admin_money import MoneyAdminMixin
 from core.errors import Refused
 from core.models import AuditEvent
 from core.transitions import available_transitions
@@ -42,8 +43,9 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), required=False)
 
 
-class ServiceAdmin(admin.ModelAdmin):
-    """Saves through the app's services (so edits are validated and audited) and never deletes."""
+class ServiceAdmin(MoneyAdminMixin, admin.ModelAdmin):
+    """Saves through the app's services (so edits are validated and audited) and never deletes;
+    shows amounts in their currency (``MoneyAdminMixin``)."""
 
     create_service = None
     update_service = None
@@ -58,7 +60,8 @@ class ServiceAdmin(admin.ModelAdmin):
             values = {f: form.cleaned_data[f] for f in form.changed_data}
             type(self).update_service(actor=request.user, **{self.update_kwarg: obj}, **values)
         else:
-            values = {f: form.cleaned_data[f] for f in form.fields if f in form.cleaned_data}
+            values = {f: form.cleaned_data[f] for f in form.fields
+                      if f in form.cleaned_data and not form.fields[f].disabled}
             obj.pk = type(self).create_service(actor=request.user, **values).pk
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 
+from core.admin_money import MoneyAdminMixin
 from core.admin_transitions import ReasonForm, ServiceAdmin, TransitionAdmin
 from core.errors import Refused
 from issuance import services
@@ -22,8 +23,9 @@ class SPVAdmin(TransitionAdmin):
     )
 
 
-class TrancheInline(admin.TabularInline):
+class TrancheInline(MoneyAdminMixin, admin.TabularInline):
     model = Tranche
+    money_currency = "deal.currency"
     fields = ["class_name", "seniority", "original_principal", "current_principal",
               "coupon_rate", "day_count", "minimum_denomination", "token_symbol"]
     readonly_fields = fields
@@ -85,6 +87,7 @@ class ReleaseAllocationForm(ReasonForm):
 
 @admin.register(Subscription)
 class SubscriptionAdmin(TransitionAdmin):
+    money_currency = "tranche.deal.currency"
     list_display = ["id", "investor", "tranche", "requested", "allocated", "funded", "state"]
     list_filter = ["state", "tranche__deal"]
     search_fields = ["investor__legal_name", "tranche__class_name", "tranche__deal__name"]

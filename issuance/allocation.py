@@ -10,6 +10,10 @@ requests ``r_i`` adding up to ``R > L`` lots:
    largest fractional parts (largest remainder / Hamilton method); ties go to
    the earlier request (lower position in the input).
 
+Steps 1-3 are the project's one largest-remainder split, ``core.money.allocate``
+(with a unit of one lot); this module adds the lots and the "requests met in full
+when the book is not oversubscribed" rule.
+
 Because ``R > L`` every quota is below its request, so the extra lot never
 lifts an allocation above the request, and the allocations add up to exactly
 ``L``. When ``R <= L`` every request is met in full.
@@ -21,18 +25,13 @@ remainders 5/15, 5/15, 5/15 tie -> the earliest request gets it: 6, 3, 1.
 
 from collections.abc import Sequence
 
+from core.money import allocate
+
 
 def allocate_lots(offered: int, requests: Sequence[int]) -> list[int]:
     """Split ``offered`` lots across ``requests`` (in lots); returns lots per request."""
     if offered < 0 or any(r < 0 for r in requests):
         raise ValueError("lots offered and requested must not be negative")
-    total = sum(requests)
-    if total <= offered:
+    if sum(requests) <= offered:
         return list(requests)
-    floors = [offered * r // total for r in requests]
-    remainders = [offered * r % total for r in requests]
-    left = offered - sum(floors)
-    by_remainder = sorted(range(len(requests)), key=lambda i: (-remainders[i], i))
-    for i in by_remainder[:left]:
-        floors[i] += 1
-    return floors
+    return allocate(offered, requests, unit=1)

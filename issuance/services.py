@@ -24,7 +24,9 @@ from compliance.models import Investor
 from core.audit import audit_created, audit_event, audit_transitions_bulk, diff, snapshot
 from core.authz import require_own_or_staff, require_perm
 from core.errors import InvalidInput, Refused, TransitionNotAllowed
+from core.fields import check_money_fields
 from core.models import AuditEvent
+from core.money import check_minor_units
 from core.transitions import (
     check_transition,
     lock,
@@ -50,6 +52,7 @@ NOT_ALLOCATED = "Not allocated: the tranche was oversubscribed and pro-rata gave
 
 def _save_and_audit_edit(instance, *, actor, fields, before) -> None:
     instance.full_clean(exclude=["state"])
+    check_money_fields(instance)
     instance.save()
     changes = diff(before, snapshot(instance, fields))
     if changes:
@@ -135,6 +138,7 @@ def deal_create(*, actor, **values) -> Deal:
         )
     deal = Deal(**values)
     deal.full_clean(exclude=["state"])
+    check_money_fields(deal)
     deal.save()
     audit_created(instance=deal, actor=actor, fields=(*DEAL_FIELDS, "state"))
     return deal
@@ -350,6 +354,7 @@ def _decimals_needed(amount: Decimal) -> int:
 
 
 def _check_tranche_amounts(tranche: Tranche, *, changed=frozenset()) -> None:
+    check_money_fields(tranche)  # in the deal currency
     lot = tranche.minimum_denomination
     if lot and tranche.original_principal and tranche.original_principal % lot:
         raise InvalidInput(
@@ -430,6 +435,7 @@ def subscription_request(
             f"Deal '{deal}' is '{deal.get_state_display()}'; subscriptions are taken only while "
             "it is open for subscription."
         )
+    check_minor_units(requested_amount, deal.currency, field="requested_amount")
     lot = tranche.minimum_denomination
     if requested_amount < lot or requested_amount % lot:
         raise InvalidInput(
@@ -622,6 +628,7 @@ def subscription_record_funding(
     sub = _lock_subscription(subscription)
     check_transition(sub, "fund", actor=actor)  # permission, state and deal checks first
     deal = sub.tranche.deal
+    check_minor_units(amount, deal.currency, field="amount")
     outstanding = sub.allocated_amount - sub.funded_amount
     if amount <= 0 or amount > outstanding:
         raise InvalidInput(

@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from compliance.models import Investor
+from core import clock
 from core.audit import audit_created, audit_event
 from core.errors import InvalidInput, NotPermitted, Refused
 from core.models import AuditEvent
@@ -138,7 +139,7 @@ def _store_hits(*, run: ScreeningRun, found: list[Found]) -> None:
     if not found:
         return
     investor_ids = sorted({f[0] for f in found})
-    skip_pairs = _whitelisted(investor_ids, timezone.localdate())
+    skip_pairs = _whitelisted(investor_ids, clock.today())
     skip_open = _open_hits(investor_ids)
     new = [
         ScreeningHit(run=run, investor_id=inv, subject_kind=kind, subject=subject[:300],
@@ -295,7 +296,7 @@ def whitelist_add(*, investor: Investor, entity_id: str, valid_until: date, reas
         raise InvalidInput("A reason is required to whitelist.", field="reason")
     if not entity_id:
         raise InvalidInput("The list entity id is empty.", field="entity_id")
-    today = timezone.localdate()
+    today = clock.today()
     if valid_until < today:
         raise InvalidInput(f"valid_until {valid_until.isoformat()} is in the past (today is "
                            f"{today.isoformat()}).", field="valid_until")

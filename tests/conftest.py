@@ -13,6 +13,19 @@ def _private_media(settings, tmp_path):
 
 
 @pytest.fixture
+def business_day(monkeypatch):
+    """Pin the business clock: after ``business_day(date(2024, 2, 29))`` every
+    ``core.clock.today()`` (and ``as_of_or_today``) answers that day."""
+    from core import clock
+
+    def pin(day):
+        monkeypatch.setattr(clock, "today", lambda: day)
+        return day
+
+    return pin
+
+
+@pytest.fixture
 def ops(db):
     return make_user(roles.ISSUER_OPERATIONS, "ops")
 

@@ -95,13 +95,13 @@ def make_spv(*, actor: User, active: bool = True) -> SPV:
 
 def make_deal(
     *, actor: User, size: str = "10000000", tranches: tuple[str, ...] = ("7000000", "3000000"),
-    denomination: str = "100000",
+    denomination: str = "100000", currency: str = "USD",
 ) -> Deal:
     """A draft deal with tranches (by default adding up to the size)."""
     n = _next()
     deal = services.deal_create(
         actor=actor, spv=make_spv(actor=actor), name=f"Test Deal {n}",
-        asset_class=Deal.AssetClass.GREEN_COMPUTE_ABS, currency="USD",
+        asset_class=Deal.AssetClass.GREEN_COMPUTE_ABS, currency=currency,
         target_size=Decimal(size), closing_date=date(2026, 12, 31),
         payment_frequency="quarterly", legal_final_maturity=date(2031, 12, 31),
     )

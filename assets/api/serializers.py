@@ -19,6 +19,8 @@ from assets.models import (
     MeterReading,
     Site,
 )
+from core import clock
+from core.api.money import MoneyField, MoneySerializerMixin
 from core.validators import CURRENCY_CHOICES
 
 POSITIVE = {"min_value": Decimal("0.01")}
@@ -33,10 +35,9 @@ class SiteSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class DeviceSerializer(serializers.ModelSerializer):
+class DeviceSerializer(MoneySerializerMixin, serializers.ModelSerializer):
     book_value = serializers.SerializerMethodField(help_text="Straight-line book value today.")
-    latest_appraisal_value = serializers.DecimalField(max_digits=20, decimal_places=2, read_only=True,
-                                                      allow_null=True)
+    latest_appraisal_value = MoneyField(read_only=True, allow_null=True)
     latest_appraisal_date = serializers.DateField(read_only=True, allow_null=True)
 
     class Meta:
@@ -50,12 +51,10 @@ class DeviceSerializer(serializers.ModelSerializer):
         extra_kwargs = {"purchase_cost": POSITIVE}
 
     def get_book_value(self, obj: Device) -> str:
-        from assets.services.fleet import today
-
-        return str(obj.book_value(today()))
+        return str(obj.book_value(clock.today()))
 
 
-class AppraisalSerializer(serializers.ModelSerializer):
+class AppraisalSerializer(MoneySerializerMixin, serializers.ModelSerializer):
     class Meta:
         model = Appraisal
         fields = ["id", "device", "valued_on", "value", "currency", "appraiser", "method", "created_at"]
@@ -63,7 +62,7 @@ class AppraisalSerializer(serializers.ModelSerializer):
         extra_kwargs = {"currency": {"required": False}}
 
 
-class InsurancePolicySerializer(serializers.ModelSerializer):
+class InsurancePolicySerializer(MoneySerializerMixin, serializers.ModelSerializer):
     class Meta:
         model = InsurancePolicy
         fields = ["id", "device", "insurer", "policy_number", "cover_amount", "currency", "starts_on",
@@ -91,7 +90,7 @@ def _yearly_amounts(places: int = 2, max_digits: int = 20) -> serializers.ListFi
                                  min_length=1, max_length=investment.MAX_YEARS)
 
 
-class InvestmentModelSerializer(serializers.ModelSerializer):
+class InvestmentModelSerializer(MoneySerializerMixin, serializers.ModelSerializer):
     revenue = _yearly_amounts()
     opex = _yearly_amounts()
     evaluation = serializers.SerializerMethodField()
@@ -134,7 +133,7 @@ class CounterpartySerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class LeaseSerializer(serializers.ModelSerializer):
+class LeaseSerializer(MoneySerializerMixin, serializers.ModelSerializer):
     lessee_name = serializers.CharField(source="lessee.legal_name", read_only=True)
 
     class Meta:
@@ -147,15 +146,17 @@ class LeaseSerializer(serializers.ModelSerializer):
         extra_kwargs = {"gpu_count": {"required": False}}
 
 
-class InvoiceLineSerializer(serializers.ModelSerializer):
+class InvoiceLineSerializer(MoneySerializerMixin, serializers.ModelSerializer):
+    money_currency = "invoice.currency"
+
     class Meta:
         model = InvoiceLine
         fields = ["position", "kind", "description", "quantity", "unit_price", "amount"]
 
 
-class InvoiceSerializer(serializers.ModelSerializer):
+class InvoiceSerializer(MoneySerializerMixin, serializers.ModelSerializer):
     lines = InvoiceLineSerializer(many=True, read_only=True)
-    outstanding = serializers.DecimalField(max_digits=20, decimal_places=2, read_only=True)
+    outstanding = MoneyField(read_only=True)
     lessee = serializers.CharField(source="lease.lessee.legal_name", read_only=True)
 
     class Meta:
@@ -173,12 +174,12 @@ class InvoiceGenerateSerializer(serializers.Serializer):
 
 
 class PaymentSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(max_digits=20, decimal_places=2, min_value=Decimal("0.01"))
+    amount = MoneyField(help_text="Above zero, in the invoice currency, to its minor unit.")
     reference = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class CreditNoteSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(max_digits=20, decimal_places=2, min_value=Decimal("0.01"))
+    amount = MoneyField(help_text="Above zero, in the invoice currency, to its minor unit.")
     reason = serializers.CharField(max_length=500)
 
 
@@ -209,7 +210,7 @@ class FileUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
 
 
-class BankStatementSerializer(serializers.ModelSerializer):
+class BankStatementSerializer(MoneySerializerMixin, serializers.ModelSerializer):
     class Meta:
         model = BankStatement
         fields = ["id", "account", "statement_id", "format", "currency", "from_date", "to_date",
@@ -218,7 +219,7 @@ class BankStatementSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class BankEntrySerializer(serializers.ModelSerializer):
+class BankEntrySerializer(MoneySerializerMixin, serializers.ModelSerializer):
     class Meta:
         model = BankEntry
         fields = ["id", "statement", "account", "bank_reference", "end_to_end_id", "booking_date",

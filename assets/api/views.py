@@ -16,6 +16,7 @@ from assets.api.filters import BankEntryFilter, DeviceFilter, InvoiceFilter, Lea
 from assets.collateral import collateral
 from assets.models import BankEntry, Device, Invoice, Lease, MeterImportBatch
 from assets.services import bank, fleet, leasing, metering
+from core import clock
 from core.api.idempotency import idempotent
 from core.api.transitions import IDEMPOTENCY_PARAMETER, with_transition_actions
 from core.api.viewsets import ServiceBackedViewSet
@@ -34,7 +35,7 @@ def _require(user, perm: str, what: str) -> None:
 def _as_of(request) -> date:
     raw = request.query_params.get("as_of")
     if not raw:
-        return fleet.today()
+        return clock.today()
     try:
         return date.fromisoformat(raw)
     except ValueError:

@@ -142,7 +142,8 @@ class Device(ConcurrentTransitionMixin, models.Model):
 
     def book_value(self, at: date) -> Decimal:
         return book_value(cost=self.purchase_cost, residual=self.residual_value,
-                          start=self.purchase_date, life_years=self.useful_life_years, at=at)
+                          start=self.purchase_date, life_years=self.useful_life_years, at=at,
+                          currency=self.currency)
 
     _perm = "assets.transition_device"
 

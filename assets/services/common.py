@@ -5,6 +5,7 @@ from django.db import models
 
 from core.audit import audit_event, diff, snapshot
 from core.errors import InvalidInput
+from core.fields import check_money_fields
 from core.models import AuditEvent
 
 
@@ -26,6 +27,7 @@ def create_audited(model_cls: type[models.Model], /, *, actor, fields, **values)
     m2m = {k: values.pop(k) for k in list(values) if k in m2m_names}
     instance = model_cls(**values)
     full_clean_or_refuse(instance)
+    check_money_fields(instance)
     instance.save()
     changes = {k: [None, v] for k, v in snapshot(instance, [f for f in fields if f not in m2m_names]).items()}
     for name, items in m2m.items():
@@ -45,6 +47,7 @@ def update_audited(instance: models.Model, *, actor, fields, values: dict) -> mo
         else:
             setattr(instance, name, value)
     full_clean_or_refuse(instance)
+    check_money_fields(instance)
     instance.save()
     changes = diff(before, snapshot(instance, [f for f in fields if f not in m2m_names]))
     for name, items in m2m.items():

@@ -1,6 +1,5 @@
 """Sites, devices, appraisals, insurance policies and investment models."""
 
-from datetime import date
 
 from django.db import transaction
 
@@ -122,6 +121,3 @@ def investment_model_evaluate(model: InvestmentModel) -> investment.Evaluation:
     return investment.evaluate(capex=model.capex, revenue=model.revenue, opex=model.opex,
                                discount_rate=model.discount_rate, minor_unit=minor_unit(model.currency))
 
-
-def today() -> date:
-    return date.today()  # noqa: DTZ011 - business calendar days are UTC dates

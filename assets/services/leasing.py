@@ -15,6 +15,7 @@ from assets.models.leasing import MONTHS_PER_CYCLE
 from assets.services.common import create_audited, update_audited
 from core.errors import InvalidInput, Refused
 from core.models import AuditEvent
+from core.money import check_minor_units
 from core.transitions import check_transition, lock, run_transition
 
 COUNTERPARTY_FIELDS = ("legal_name", "country", "registration_number", "billing_email", "kyb_status",
@@ -243,6 +244,7 @@ def invoice_record_payment(*, invoice: Invoice, amount: Decimal, actor, referenc
     invoice = _lock_invoice(invoice)
     _refuse_unless_open(invoice, "recording a payment")
     check_transition(invoice, "pay_part", actor=actor)
+    check_minor_units(amount, invoice.currency, field="amount")
     if amount <= 0 or amount > invoice.outstanding:
         raise InvalidInput(f"The amount must be above zero and at most the "
                            f"{invoice.money(invoice.outstanding)} outstanding.", field="amount")
@@ -261,10 +263,10 @@ def credit_note_issue(*, invoice: Invoice, amount: Decimal, reason: str, actor,
     _refuse_unless_open(invoice, "a credit note")
     if not reason.strip():
         raise InvalidInput("A reason is required for a credit note.", field="reason")
+    check_minor_units(amount, invoice.currency, field="amount")
     if amount <= 0 or amount > invoice.outstanding:
         raise InvalidInput(f"The credit must be above zero and at most the "
                            f"{invoice.money(invoice.outstanding)} outstanding.", field="amount")
-    amount = amount.quantize(invoice_math.CENT)
     n = invoice.credit_notes.filter(kind=Invoice.Kind.CREDIT_NOTE).count() + 1
     note = Invoice.objects.create(
         number=f"CN-{invoice.number}-{n}", kind=Invoice.Kind.CREDIT_NOTE, lease=invoice.lease,
@@ -296,7 +298,8 @@ def late_fee_charge(*, invoice: Invoice, as_of: date, actor) -> Invoice:
     since = max(invoice.due_date, invoice.late_fee_charged_through or invoice.due_date)
     days = (as_of - since).days
     rate = invoice.lease.late_fee_annual_rate
-    fee = invoice_math.late_fee(outstanding=invoice.outstanding, annual_rate=rate, days_late=days)
+    fee = invoice_math.late_fee(outstanding=invoice.outstanding, annual_rate=rate, days_late=days,
+                                currency=invoice.currency)
     if fee <= 0:
         raise Refused(f"No late fee is due on '{invoice}' as of {as_of}: due {invoice.due_date}, "
                       f"charged through {invoice.late_fee_charged_through or '-'}, rate {rate}.")

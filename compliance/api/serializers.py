@@ -15,6 +15,7 @@ from compliance.models import (
     WalletChallenge,
 )
 from compliance.selectors import investors_visible_to
+from core.api.money import MoneySerializerMixin
 
 
 class VisibleInvestorField(serializers.PrimaryKeyRelatedField):
@@ -122,7 +123,8 @@ class SignatureSerializer(serializers.Serializer):
     signature = serializers.CharField(max_length=200, help_text="EIP-191 personal_sign signature, 0x hex.")
 
 
-class DealEligibilitySerializer(serializers.ModelSerializer):
+class DealEligibilitySerializer(MoneySerializerMixin, serializers.ModelSerializer):
+    money_currency = "deal.currency"
     allowed_classes = serializers.ListField(child=serializers.CharField(), required=False)
     allowed_jurisdictions = serializers.ListField(child=serializers.CharField(max_length=2), required=False)
     blocked_jurisdictions = serializers.ListField(child=serializers.CharField(max_length=2), required=False)

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from compliance.classify import FIGURES, Declared, classify
 from compliance.models import Document, Investor, InvestorClassification
+from core import clock
 from core.audit import audit_created, audit_event
 from core.authz import require_perm
 from core.errors import InvalidInput, Refused
@@ -29,7 +30,7 @@ def classification_record(*, actor, investor: Investor, regime: str, figures: di
     if unknown:
         raise InvalidInput(f"Figures not used by the {regime} tests: {', '.join(sorted(unknown))}.",
                            field="figures")
-    valid_from = valid_from or timezone.localdate()
+    valid_from = valid_from or clock.today()
     if valid_until < valid_from:
         raise InvalidInput("valid_until must not be before valid_from.", field="valid_until")
     if evidence is not None and evidence.investor_id != investor.pk:

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from compliance.models import Document, Investor
 from compliance.uploads import check_upload
+from core import clock
 from core.audit import audit_created
 from core.authz import require_own_or_staff, require_perm
 from core.errors import InvalidInput
@@ -52,7 +53,7 @@ def document_decide(*, document: Document, decision: str, actor, reason: str = "
     doc = lock(Document, document.pk)
     fields = {"decided_by": actor, "decided_at": timezone.now(), "decision_reason": reason.strip()}
     if evidence_expires_on is not None:
-        if evidence_expires_on <= timezone.localdate():
+        if evidence_expires_on <= clock.today():
             raise InvalidInput("The evidence expiry date must be in the future.", field="evidence_expires_on")
         fields["evidence_expires_on"] = evidence_expires_on
     run_transition(doc, decision, actor=actor, reason=reason, **fields)

@@ -9,6 +9,7 @@ from core.audit import audit_created, audit_event, diff, snapshot
 from core.authz import require_perm
 from core.errors import InvalidInput
 from core.models import AuditEvent
+from core.money import check_minor_units
 from core.transitions import lock
 from core.validators import COUNTRY_CHOICES
 
@@ -48,6 +49,7 @@ def deal_eligibility_set(*, actor, deal, **values) -> DealEligibility:
     else:
         require_perm(actor, "compliance.change_dealeligibility", doing="change deal eligibility rules")
     clean = _validate(values)
+    check_minor_units(clean["minimum_subscription"], deal.currency, field="minimum_subscription")
     if rules is None:
         rules = DealEligibility(deal=deal, **clean)
         rules.full_clean()

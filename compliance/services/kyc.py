@@ -9,20 +9,15 @@ from django.utils import timezone
 from compliance import providers, risk
 from compliance.models import Investor, KycCase, ReasonCode
 from compliance.signals import investor_blocked, investor_cleared
+from core import clock
 from core.audit import audit_created, audit_event, audit_transitions_bulk
 from core.authz import require_own_or_staff, require_perm
+from core.dates import add_years
 from core.errors import InvalidInput, Refused, TransitionNotAllowed
 from core.models import AuditEvent
 from core.transitions import check_transition, lock, record_transition, run_transition, transition_custom
 
 CASE_FIELDS = ("investor", "kind", "trigger", "previous_case", "state")
-
-
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 def assess_risk(investor: Investor) -> risk.RiskAssessment:
@@ -154,7 +149,7 @@ def kyc_case_approve(*, case: KycCase, actor, reason: str = "") -> KycCase:
     _supersede_approved(case=case, actor=actor)
     record_transition(case, "approve", actor=actor, reason=reason, decided_by=actor, decided_at=now,
                       risk_rating=assessment.rating, risk_reasons=assessment.reasons,
-                      refresh_due=_add_years(timezone.localdate(now), assessment.refresh_years))
+                      refresh_due=add_years(clock.today(), assessment.refresh_years))
     investor_pk = case.investor_id
     transaction.on_commit(lambda: investor_cleared.send(sender=KycCase, investor_id=investor_pk))
     return case
@@ -215,7 +210,7 @@ def kyc_cases_expire_due(*, today: date | None = None) -> list[int]:
     twice, or on two workers at once, expires and reopens each case once. Returns the
     ids of the new review cases.
     """
-    today = today or timezone.localdate()
+    today = today or clock.today()
     due = list(KycCase.objects.filter(state=KycCase.State.APPROVED, refresh_due__lte=today)
                .values_list("pk", flat=True))
     opened = []

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from compliance.models import Investor
 from compliance.selectors import investors_visible_to
+from core.api.money import MoneyField, MoneySerializerMixin
 from core.api.transitions import TransitionRequestSerializer
 from core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 from issuance.models import SPV, Deal, Subscription, Tranche
@@ -20,7 +21,7 @@ class SPVSerializer(serializers.ModelSerializer):
         read_only_fields = ["state", "created_at", "updated_at"]
 
 
-class DealSerializer(serializers.ModelSerializer):
+class DealSerializer(MoneySerializerMixin, serializers.ModelSerializer):
     spv_name = serializers.CharField(source="spv.legal_name", read_only=True)
     submitted_by = serializers.CharField(source="submitted_by.username", default=None,
                                          read_only=True)
@@ -46,7 +47,8 @@ class DealSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class TrancheSerializer(serializers.ModelSerializer):
+class TrancheSerializer(MoneySerializerMixin, serializers.ModelSerializer):
+    money_currency = "deal.currency"
     currency = serializers.CharField(source="deal.currency", read_only=True)
 
     class Meta:
@@ -78,7 +80,8 @@ class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
         return super().get_queryset() if request is None else self.selector(request.user)
 
 
-class SubscriptionSerializer(serializers.ModelSerializer):
+class SubscriptionSerializer(MoneySerializerMixin, serializers.ModelSerializer):
+    money_currency = "tranche.deal.currency"
     currency = serializers.CharField(source="tranche.deal.currency", read_only=True)
     investor = VisibleRelatedField(
         investors_visible_to, queryset=Investor.objects.all(), required=False,
@@ -100,7 +103,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):
 
 
 class FundingSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(max_digits=20, decimal_places=2, min_value=Decimal("0.01"))
+    amount = MoneyField(help_text="Above zero, in the deal currency, to its minor unit.")
     reference = serializers.CharField(max_length=200, required=False, allow_blank=True,
                                       default="", help_text="Bank or payment reference.")
 

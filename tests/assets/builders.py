@@ -84,6 +84,7 @@ def make_lease(
     late_fee: str = "0.120000",
     cycle: str = "monthly",
     activate: bool = True,
+    currency: str = "USD",
 ):
     lease = leasing.lease_create(
         actor=actor,
@@ -92,7 +93,7 @@ def make_lease(
         spv=devices[0].spv,
         devices=devices,
         gpu_count=sum(d.gpu_count for d in devices),
-        currency="USD",
+        currency=currency,
         price_per_gpu_hour=Decimal(price),
         minimum_monthly_commitment=Decimal(minimum),
         start_date=start,

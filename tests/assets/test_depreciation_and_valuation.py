@@ -5,7 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from assets.depreciation import accumulated_depreciation, add_years, book_value
+from assets.depreciation import accumulated_depreciation, book_value
 from assets.selectors import devices_visible_to
 from assets.services import fleet
 from core.errors import InvalidInput
@@ -16,7 +16,8 @@ COST, RESIDUAL = Decimal("120000.00"), Decimal("20000.00")
 
 
 def value_at(at, **kw):
-    return book_value(cost=COST, residual=RESIDUAL, start=date(2024, 1, 1), life_years=4, at=at, **kw)
+    return book_value(cost=COST, residual=RESIDUAL, start=date(2024, 1, 1), life_years=4, at=at,
+                      currency="USD", **kw)
 
 
 def test_book_value_is_the_cost_until_the_purchase_date():
@@ -28,7 +29,8 @@ def test_after_one_year_of_a_four_year_life_including_a_leap_day():
     # 100,000 x 366 / 1,461 days = 25,051.3347...; 120,000 - that = 94,948.6652... -> 94,948.67
     assert value_at(date(2025, 1, 1)) == Decimal("94948.67")
     assert accumulated_depreciation(
-        cost=COST, residual=RESIDUAL, start=date(2024, 1, 1), life_years=4, at=date(2025, 1, 1)
+        cost=COST, residual=RESIDUAL, start=date(2024, 1, 1), life_years=4, at=date(2025, 1, 1),
+        currency="USD",
     ) == Decimal("25051.33")
 
 
@@ -49,13 +51,26 @@ def test_rounding_is_half_even_by_default_and_can_be_named():
         "start": date(2025, 1, 1),
         "life_years": 2,
         "at": date(2026, 1, 1),
+        "currency": "USD",
     }
     assert book_value(**kw) == Decimal("500.02")  # exactly 500.025
     assert book_value(**kw, rounding=ROUND_HALF_UP) == Decimal("500.03")
 
 
 def test_leap_day_purchase_ends_on_28_february():
-    assert add_years(date(2024, 2, 29), 1) == date(2025, 2, 28)
+    leap = {"cost": Decimal("1000.00"), "residual": Decimal("0"), "start": date(2024, 2, 29), "life_years": 1,
+            "currency": "USD"}
+    assert book_value(**leap, at=date(2025, 2, 27)) == Decimal("2.74")  # 1 of 365 days left
+    assert book_value(**leap, at=date(2025, 2, 28)) == Decimal("0.00")
+
+
+def test_book_value_uses_the_currency_minor_unit():
+    jpy = {"cost": Decimal("1000000"), "residual": Decimal("0"), "start": date(2025, 1, 1), "life_years": 3,
+           "at": date(2025, 1, 2)}
+    # 1,000,000 x (1 - 1/1,095) = 999,086.7579... -> 999,087 yen, no decimals
+    assert str(book_value(**jpy, currency="JPY")) == "999087"
+    assert str(book_value(**jpy, currency="KWD")) == "999086.758"
+    assert str(book_value(**jpy, currency="USD")) == "999086.76"
 
 
 def test_bad_parameters_are_refused():
@@ -66,6 +81,7 @@ def test_bad_parameters_are_refused():
             start=date(2025, 1, 1),
             life_years=1,
             at=date(2025, 6, 1),
+            currency="USD",
         )
     with pytest.raises(ValueError, match="life_years"):
         book_value(
@@ -74,6 +90,7 @@ def test_bad_parameters_are_refused():
             start=date(2025, 1, 1),
             life_years=0,
             at=date(2025, 6, 1),
+            currency="USD",
         )
 
 

@@ -64,10 +64,10 @@ def test_usage_rounds_half_even():
 def test_late_fee_is_simple_interest_act_365():
     # 5,000.00 x 12 % x 45 / 365 = 73.9726... -> 73.97
     assert invoice_math.late_fee(
-        outstanding=Decimal("5000.00"), annual_rate=Decimal("0.12"), days_late=45
+        outstanding=Decimal("5000.00"), annual_rate=Decimal("0.12"), days_late=45, currency="USD"
     ) == Decimal("73.97")
     assert invoice_math.late_fee(
-        outstanding=Decimal("5000.00"), annual_rate=Decimal("0.12"), days_late=0
+        outstanding=Decimal("5000.00"), annual_rate=Decimal("0.12"), days_late=0, currency="USD"
     ) == Decimal("0.00")
 
 

@@ -8,6 +8,8 @@ from django.utils import timezone
 from compliance import services
 from compliance.models import KycCase
 from compliance.tasks import expire_due_kyc_cases
+from core import clock
+from core.dates import add_years
 from core.errors import GuardFailed
 from core.models import AuditEvent
 from tests.compliance.conftest import accept_required_documents, walk
@@ -58,7 +60,16 @@ def test_a_pending_hit_blocks_approval_until_it_is_cleared(listed_person, office
 
     assert (case.state, case.risk_rating) == ("approved", "medium")
     assert case.risk_reasons == ["medium: 1 screening hit(s) cleared as false positive"]
-    assert case.refresh_due == timezone.localdate().replace(year=timezone.localdate().year + 2)
+    assert case.refresh_due == add_years(clock.today(), 2)  # medium risk: refreshed in two years
+
+
+def test_an_approval_on_29_february_is_refreshed_on_28_february(ops, business_day):
+    business_day(date(2024, 2, 29))
+    investor = make_investor(actor=ops, name="Leap Day Ltd")  # KYB approved through the services
+
+    case = investor.kyc_cases.get()
+    assert (case.state, case.risk_rating) == ("approved", "medium")  # no beneficial owner on file
+    assert case.refresh_due == date(2026, 2, 28)  # medium risk: two years, and 2026 has no 29 February
 
 
 def test_the_expiry_task_expires_due_cases_and_opens_a_review(ops):
