@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -18,11 +19,13 @@ from assets.models import (
     InvestmentModel,
     Invoice,
     InvoiceLine,
+    InvoicePayment,
     Lease,
+    LeaseDevice,
     MeterImportBatch,
     Site,
 )
-from assets.services import bank, fleet, leasing, metering
+from assets.services import bank, fleet, invoicing, late_usage, leasing, metering
 from core import clock
 from core.admin_money import MoneyAdminMixin
 from core.admin_transitions import ServiceAdmin, TransitionAdmin
@@ -237,15 +240,37 @@ class CounterpartyAdmin(ServiceAdmin):
     update_kwarg = "counterparty"
 
 
+class LeaseForm(forms.ModelForm):
+    devices = forms.ModelMultipleChoiceField(
+        queryset=Device.objects.filter(kind=Device.Kind.GPU_SERVER), required=False,
+        widget=FilteredSelectMultiple("devices", is_stacked=False),
+        help_text="GPU servers whose metering is this lease's usage.")
+
+    class Meta:
+        model = Lease
+        fields = ["reference", "lessee", "spv", "devices", "gpu_count", "currency", "price_per_gpu_hour",
+                  "minimum_monthly_commitment", "start_date", "end_date", "billing_cycle",
+                  "payment_terms_days", "late_fee_annual_rate"]
+
+
+class LeaseDeviceInline(ReadOnlyInline):
+    model = LeaseDevice
+    fields = ["device", "starts_on", "ends_on", "held"]
+    readonly_fields = fields
+    show_change_link = False
+    verbose_name_plural = "devices and the days the lease holds them"
+
+
 @admin.register(Lease)
 class LeaseAdmin(TransitionAdmin):
+    form = LeaseForm
     list_display = ["reference", "lessee", "gpu_count", "price_per_gpu_hour", "currency", "start_date",
                     "end_date", "state"]
     list_filter = ["state", "billing_cycle", "lessee"]
     search_fields = ["reference", "lessee__legal_name"]
     list_select_related = ["lessee"]
-    filter_horizontal = ["devices"]
-    readonly_fields = ["state", "created_at", "updated_at"]
+    readonly_fields = ["state", "terminated_on", "created_at", "updated_at"]
+    inlines = [LeaseDeviceInline, *TransitionAdmin.inlines]
     create_service = staticmethod(leasing.lease_create)
     update_service = staticmethod(leasing.lease_update)
     update_kwarg = "lease"
@@ -253,7 +278,9 @@ class LeaseAdmin(TransitionAdmin):
         lease=obj, name=name, actor=actor, reason=reason))
 
     def save_related(self, request, form, formsets, change) -> None:
-        pass  # devices are set by the service (and audited there)
+        # Devices are set by the service (and audited there); the inlines are read-only.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
 
 class InvoiceLineInline(ReadOnlyInline):
@@ -264,16 +291,24 @@ class InvoiceLineInline(ReadOnlyInline):
     show_change_link = False
 
 
+class InvoicePaymentInline(ReadOnlyInline):
+    model = InvoicePayment
+    fields = ["value_date", "amount", "reference", "recorded_by", "recorded_at"]
+    readonly_fields = fields
+    show_change_link = False
+
+
 @admin.register(Invoice)
 class InvoiceAdmin(TransitionAdmin):
-    list_display = ["number", "kind", "lease", "period_start", "total", "outstanding", "due_date", "state"]
+    list_display = ["number", "kind", "lease", "period_start", "period_end", "total", "outstanding",
+                    "due_date", "state"]
     list_filter = ["state", "kind", "lease__lessee", "period_start"]
     search_fields = ["number", "lease__reference", "lease__lessee__legal_name"]
     list_select_related = ["lease"]
     date_hierarchy = "period_start"
-    inlines = [InvoiceLineInline, *TransitionAdmin.inlines]
-    actions = ["issue_drafts"]
-    transition_service = staticmethod(lambda obj, name, actor, reason: leasing.invoice_transition(
+    inlines = [InvoiceLineInline, InvoicePaymentInline, *TransitionAdmin.inlines]
+    actions = ["issue_drafts", "true_up_late_usage"]
+    transition_service = staticmethod(lambda obj, name, actor, reason: invoicing.invoice_transition(
         invoice=obj, name=name, actor=actor, reason=reason))
 
     def has_add_permission(self, request) -> bool:
@@ -287,11 +322,23 @@ class InvoiceAdmin(TransitionAdmin):
         done = 0
         for invoice in queryset.filter(state=Invoice.State.DRAFT):
             try:
-                leasing.invoice_issue(invoice=invoice, actor=request.user)
+                invoicing.invoice_issue(invoice=invoice, actor=request.user)
                 done += 1
             except Refused as exc:
                 messages.error(request, f"{invoice}: {exc.message}")
         messages.info(request, f"{done} invoice(s) issued.")
+
+    @admin.action(description="Bill usage metered after invoicing (supplementary invoice or credit note)",
+                  permissions=["issue"])
+    def true_up_late_usage(self, request, queryset) -> None:
+        for invoice in queryset.filter(kind=Invoice.Kind.INVOICE).order_by("pk"):
+            try:
+                result = late_usage.invoice_true_up_late_usage(invoice=invoice, actor=request.user)
+            except Refused as exc:
+                messages.warning(request, f"{invoice}: {exc.message}")
+            else:
+                what = "recomputed" if result.pk == invoice.pk else f"{result.get_kind_display()} {result}"
+                messages.success(request, f"{invoice}: {what}, {result.money(result.total)}.")
 
     def has_issue_permission(self, request) -> bool:
         return request.user.has_perm("assets.issue_invoice")

@@ -7,7 +7,8 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from assets.models import (
     Appraisal,
@@ -17,10 +18,12 @@ from assets.models import (
     Device,
     InsurancePolicy,
     Invoice,
+    InvoicePayment,
     Lease,
     MeterReading,
     Site,
 )
+from core.clock import as_of_or_today
 from core.roles import sees_all
 
 AGING_BUCKETS = ("current", "30", "60", "90+")
@@ -56,12 +59,13 @@ def counterparties_visible_to(user) -> QuerySet[Counterparty]:
 
 
 def leases_visible_to(user) -> QuerySet[Lease]:
-    return _staff(Lease.objects.select_related("lessee", "spv").prefetch_related("devices"), user)
+    return _staff(Lease.objects.select_related("lessee", "spv").prefetch_related("devices", "device_terms"),
+                  user)
 
 
 def invoices_visible_to(user) -> QuerySet[Invoice]:
     return _staff(Invoice.objects.select_related("lease__lessee", "credited_invoice")
-                  .prefetch_related("lines"), user)
+                  .prefetch_related("lines", "payments"), user)
 
 
 def bank_statements_visible_to(user) -> QuerySet[BankStatement]:
@@ -77,24 +81,42 @@ def meter_readings_visible_to(user) -> QuerySet[MeterReading]:
 
 
 def aging(*, as_of: date, lease: Lease | None = None, currency: str | None = None) -> dict:
-    """Open receivables by days past due (ABS convention): current (< 30), 30 (30-59),
-    60 (60-89) and 90+ (90 or more), per currency and per lessee, with invoice counts."""
-    open_invoices = Invoice.objects.filter(state__in=Invoice.OPEN_STATES).exclude(
-        kind=Invoice.Kind.CREDIT_NOTE).select_related("lease__lessee")
-    if lease is not None:
-        open_invoices = open_invoices.filter(lease=lease)
-    if currency:
-        open_invoices = open_invoices.filter(currency=currency)
+    """Receivables as they stood at the end of ``as_of`` (never in the future), by days past due
+    (ABS convention): current (< 30), 30 (30-59), 60 (60-89) and 90+ (90 or more), per currency and
+    per lessee, with invoice counts.
+
+    Point in time: invoices (of every kind but credit notes) issued on or before ``as_of``, less
+    the payments valued and the credit notes issued on or before it; an invoice written off after
+    ``as_of`` still counts. What is outstanding is computed in the query.
+    """
+    as_of = as_of_or_today(as_of)
     zero = Decimal("0.00")
+    paid = (InvoicePayment.objects.filter(invoice=OuterRef("pk"), value_date__lte=as_of).order_by()
+            .values("invoice").annotate(s=Sum("amount")).values("s"))
+    credited = (Invoice.objects.filter(credited_invoice=OuterRef("pk"), kind=Invoice.Kind.CREDIT_NOTE,
+                                       issue_date__lte=as_of).order_by()
+                .values("credited_invoice").annotate(s=Sum("total")).values("s"))
+    receivables = (
+        Invoice.objects.exclude(kind=Invoice.Kind.CREDIT_NOTE).filter(issue_date__lte=as_of)
+        .exclude(written_off_on__lte=as_of)
+        .annotate(open_amount=F("total") - Coalesce(Subquery(paid), zero)
+                  + Coalesce(Subquery(credited), zero))
+        .filter(open_amount__gt=0)
+        .values_list("currency", "lease__lessee__legal_name", "due_date", "open_amount")
+    )
+    if lease is not None:
+        receivables = receivables.filter(lease=lease)
+    if currency:
+        receivables = receivables.filter(currency=currency)
     totals: dict = defaultdict(lambda: {b: zero for b in AGING_BUCKETS})
     counts: dict = defaultdict(lambda: {b: 0 for b in AGING_BUCKETS})
     by_lessee: dict = defaultdict(lambda: {b: zero for b in AGING_BUCKETS})
-    for invoice in open_invoices.order_by("pk"):
-        days = (as_of - invoice.due_date).days if invoice.due_date else 0
+    for ccy, lessee, due_date, amount in receivables.order_by("pk"):
+        days = (as_of - due_date).days
         bucket = "current" if days < 30 else "30" if days < 60 else "60" if days < 90 else "90+"
-        totals[invoice.currency][bucket] += invoice.outstanding
-        counts[invoice.currency][bucket] += 1
-        by_lessee[(invoice.currency, invoice.lease.lessee.legal_name)][bucket] += invoice.outstanding
+        totals[ccy][bucket] += amount
+        counts[ccy][bucket] += 1
+        by_lessee[(ccy, lessee)][bucket] += amount
     return {
         "as_of": as_of,
         "buckets": list(AGING_BUCKETS),

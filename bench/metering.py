@@ -15,7 +15,7 @@ Expects a freshly migrated PostgreSQL database (bench/run.sh gives it one). Step
 5. ceiling 2: binary ``COPY`` of the rows just stored into a table of exactly their shape
    (same primary key), the cheapest way PostgreSQL can take the same rows;
 6. the same file again (the idempotent no-op);
-7. invoice one month for all 400 leases (``invoices_generate``);
+7. invoice October 2026 for all 400 leases, which start on 1 October (``invoices_generate``);
 8. drop the data and the files.
 
 Figures go to stdout, one per line; progress to stderr. Exits non-zero when the import
@@ -38,6 +38,7 @@ LEASES = 400
 TARGET_ROWS_PER_SECOND = 200_000
 START = datetime(2025, 11, 1, tzinfo=UTC)
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
+LEASE_START = date(2026, 10, 1)
 
 
 def log(message: str) -> None:
@@ -51,7 +52,7 @@ def figure(name: str, value) -> None:
 def setup_fleet():
     from django.contrib.auth.models import Group, User
 
-    from assets.models import Counterparty, Device, Lease, Site
+    from assets.models import Counterparty, Device, Lease, LeaseDevice, Site
     from core import roles
     from issuance.models import SPV
 
@@ -75,11 +76,12 @@ def setup_fleet():
     leases = Lease.objects.bulk_create([
         Lease(reference=f"BL-{n:04d}", lessee=lessees[n % 3], spv=spv, gpu_count=40, currency="USD",
               price_per_gpu_hour=Decimal("2.150000"), minimum_monthly_commitment=Decimal("45000.00"),
-              start_date=date(2025, 11, 1), end_date=date(2028, 10, 31), state="active")
+              start_date=LEASE_START, end_date=date(2028, 10, 31), state="active")
         for n in range(LEASES)])
     devices = list(Device.objects.order_by("code").values_list("pk", flat=True))
-    Lease.devices.through.objects.bulk_create([
-        Lease.devices.through(lease_id=lease.pk, device_id=devices[n * 5 + k])
+    LeaseDevice.objects.bulk_create([
+        LeaseDevice(lease_id=lease.pk, device_id=devices[n * 5 + k], starts_on=LEASE_START,
+                    ends_on=date(2028, 10, 31), held=True)
         for n, lease in enumerate(leases) for k in range(5)])
     return ops
 
@@ -145,7 +147,7 @@ def main() -> None:
     from django.db import connection
 
     from assets.models import Invoice, MeterReading
-    from assets.services.leasing import invoices_generate
+    from assets.services.invoicing import invoices_generate
     from assets.services.metering import import_metering
 
     if connection.vendor != "postgresql":
@@ -188,7 +190,7 @@ def main() -> None:
         figure("metering_reimport_same_file_seconds", round(time.perf_counter() - started, 2))
 
     started = time.perf_counter()
-    invoices = invoices_generate(period_start=date(2026, 10, 1), actor=ops)
+    invoices = invoices_generate(through=date(2026, 10, 31), actor=ops)
     figure("invoice_month_400_leases_seconds", round(time.perf_counter() - started, 3))
     figure("invoice_month_invoices", len(invoices))
     total = sum((i.total for i in invoices), Decimal("0"))

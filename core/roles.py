@@ -135,8 +135,8 @@ MATRIX: dict[str, list[str]] = {
 
 # Collateral and cash flows (assets app): operations write, trustee and compliance read, investors none.
 _ASSETS_MODELS = ["site", "device", "appraisal", "insurancepolicy", "investmentmodel", "meterreading",
-                  "meterimportbatch", "counterparty", "lease", "invoice", "invoiceline", "bankstatement",
-                  "bankentry", "bankentrymatch"]
+                  "meterimportbatch", "counterparty", "lease", "leasedevice", "invoice", "invoiceline",
+                  "invoicepayment", "bankstatement", "bankentry", "bankentrymatch"]
 _ASSETS_VIEW = [f"assets.view_{m}" for m in _ASSETS_MODELS]
 _ASSETS_WRITE = [
     *(f"assets.{verb}_{m}" for m in ("site", "device", "appraisal", "insurancepolicy", "investmentmodel",

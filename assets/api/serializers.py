@@ -14,7 +14,9 @@ from assets.models import (
     InvestmentModel,
     Invoice,
     InvoiceLine,
+    InvoicePayment,
     Lease,
+    LeaseDevice,
     MeterImportBatch,
     MeterReading,
     Site,
@@ -133,16 +135,26 @@ class CounterpartySerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
+class LeaseDeviceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LeaseDevice
+        fields = ["device", "starts_on", "ends_on", "held"]
+        read_only_fields = fields
+
+
 class LeaseSerializer(MoneySerializerMixin, serializers.ModelSerializer):
     lessee_name = serializers.CharField(source="lessee.legal_name", read_only=True)
+    devices = serializers.PrimaryKeyRelatedField(many=True, queryset=Device.objects.all(), required=False)
+    device_terms = LeaseDeviceSerializer(many=True, read_only=True,
+                                         help_text="The days the lease holds each device (from activation).")
 
     class Meta:
         model = Lease
-        fields = ["id", "reference", "lessee", "lessee_name", "spv", "devices", "gpu_count", "currency",
-                  "price_per_gpu_hour", "minimum_monthly_commitment", "start_date", "end_date",
-                  "billing_cycle", "payment_terms_days", "late_fee_annual_rate", "state", "created_at",
-                  "updated_at"]
-        read_only_fields = ["state", "created_at", "updated_at"]
+        fields = ["id", "reference", "lessee", "lessee_name", "spv", "devices", "device_terms", "gpu_count",
+                  "currency", "price_per_gpu_hour", "minimum_monthly_commitment", "start_date", "end_date",
+                  "terminated_on", "billing_cycle", "payment_terms_days", "late_fee_annual_rate", "state",
+                  "created_at", "updated_at"]
+        read_only_fields = ["state", "terminated_on", "created_at", "updated_at"]
         extra_kwargs = {"gpu_count": {"required": False}}
 
 
@@ -154,8 +166,18 @@ class InvoiceLineSerializer(MoneySerializerMixin, serializers.ModelSerializer):
         fields = ["position", "kind", "description", "quantity", "unit_price", "amount"]
 
 
+class InvoicePaymentSerializer(MoneySerializerMixin, serializers.ModelSerializer):
+    money_currency = "invoice.currency"
+
+    class Meta:
+        model = InvoicePayment
+        fields = ["value_date", "amount", "reference", "recorded_at"]
+        read_only_fields = fields
+
+
 class InvoiceSerializer(MoneySerializerMixin, serializers.ModelSerializer):
     lines = InvoiceLineSerializer(many=True, read_only=True)
+    payments = InvoicePaymentSerializer(many=True, read_only=True)
     outstanding = MoneyField(read_only=True)
     lessee = serializers.CharField(source="lease.lessee.legal_name", read_only=True)
 
@@ -163,28 +185,49 @@ class InvoiceSerializer(MoneySerializerMixin, serializers.ModelSerializer):
         model = Invoice
         fields = ["id", "number", "kind", "lease", "lessee", "credited_invoice", "period_start", "period_end",
                   "currency", "total", "amount_paid", "amount_credited", "outstanding",
-                  "late_fee_charged_through", "issue_date", "due_date", "state", "lines", "created_at"]
+                  "late_fee_charged_through", "issue_date", "due_date", "written_off_on", "state", "lines",
+                  "payments", "created_at"]
         read_only_fields = fields
 
 
 class InvoiceGenerateSerializer(serializers.Serializer):
-    period_start = serializers.DateField(help_text="First day of the billing period.")
     lease = serializers.PrimaryKeyRelatedField(queryset=Lease.objects.all(), required=False,
-                                               help_text="One lease; omit to invoice every active lease.")
+                                               help_text="One lease; omit to invoice every billed lease.")
+    period_start = serializers.DateField(
+        required=False, help_text="One billing period of the lease (its first day); omit to invoice every "
+                                  "period that has ended and has no invoice yet.")
+    through = serializers.DateField(required=False,
+                                    help_text="Invoice periods that ended on or before this day (default: "
+                                              "yesterday).")
+
+    def validate(self, attrs):
+        if attrs.get("period_start") and not attrs.get("lease"):
+            raise serializers.ValidationError({"lease": ["A period_start names a period of one lease."]})
+        if attrs.get("period_start") and attrs.get("through"):
+            raise serializers.ValidationError({"through": ["Give a period_start or a through, not both."]})
+        return attrs
 
 
 class PaymentSerializer(serializers.Serializer):
     amount = MoneyField(help_text="Above zero, in the invoice currency, to its minor unit.")
+    value_date = serializers.DateField(required=False, help_text="The day the money counts from (default "
+                                                                 "today).")
     reference = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class CreditNoteSerializer(serializers.Serializer):
     amount = MoneyField(help_text="Above zero, in the invoice currency, to its minor unit.")
     reason = serializers.CharField(max_length=500)
+    issue_date = serializers.DateField(required=False)
 
 
 class LateFeeSerializer(serializers.Serializer):
-    as_of = serializers.DateField()
+    as_of = serializers.DateField(required=False, help_text="Charge up to this day (default today).")
+
+
+class TrueUpSerializer(serializers.Serializer):
+    issue_date = serializers.DateField(required=False, help_text="Issue date of the adjustment (default "
+                                                                 "today).")
 
 
 class MeterReadingSerializer(serializers.ModelSerializer):

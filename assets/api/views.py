@@ -15,11 +15,11 @@ from assets.api.collateral import CollateralSerializer
 from assets.api.filters import BankEntryFilter, DeviceFilter, InvoiceFilter, LeaseFilter, MeterReadingFilter
 from assets.collateral import collateral
 from assets.models import BankEntry, Device, Invoice, Lease, MeterImportBatch
-from assets.services import bank, fleet, leasing, metering
-from core import clock
+from assets.services import bank, fleet, invoicing, late_fees, late_usage, leasing, metering
 from core.api.idempotency import idempotent
 from core.api.transitions import IDEMPOTENCY_PARAMETER, with_transition_actions
 from core.api.viewsets import ServiceBackedViewSet
+from core.clock import as_of_or_today
 from core.errors import InvalidInput, NotPermitted
 from core.money import minor_unit
 from issuance.selectors import deals_visible_to
@@ -32,14 +32,18 @@ def _require(user, perm: str, what: str) -> None:
         raise NotPermitted(f"You may not {what}: it needs the permission '{perm}', which you do not have.")
 
 
-def _as_of(request) -> date:
-    raw = request.query_params.get("as_of")
+def _date_param(request, name: str = "as_of") -> date | None:
+    raw = request.query_params.get(name)
     if not raw:
-        return clock.today()
+        return None
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise InvalidInput(f"as_of '{raw}' is not an ISO date (YYYY-MM-DD).", field="as_of") from None
+        raise InvalidInput(f"{name} '{raw}' is not an ISO date (YYYY-MM-DD).", field=name) from None
+
+
+def _as_of(request) -> date:
+    return _date_param(request) or fleet.today()
 
 
 class SiteViewSet(ServiceBackedViewSet):
@@ -153,7 +157,7 @@ class LeaseViewSet(ServiceBackedViewSet):
         return selectors.leases_visible_to(self.request.user)
 
 
-@with_transition_actions(Invoice, lambda obj, name, actor, reason: leasing.invoice_transition(
+@with_transition_actions(Invoice, lambda obj, name, actor, reason: invoicing.invoice_transition(
     invoice=obj, name=name, actor=actor, reason=reason))
 class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
     """Invoices, credit notes and late-fee invoices; generated from metering, never typed in."""
@@ -162,31 +166,35 @@ class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = InvoiceFilter
     search_fields = ["number", "lease__reference", "lease__lessee__legal_name"]
     ordering_fields = ["period_start", "due_date", "total"]
-    service_checked_actions = ("generate", "record_payment", "credit_note", "late_fee", "aging")
+    service_checked_actions = ("generate", "record_payment", "credit_note", "late_fee", "true_up", "aging")
 
     def get_queryset(self):
         return selectors.invoices_visible_to(self.request.user)
 
     @extend_schema(request=s.InvoiceGenerateSerializer, responses=s.InvoiceSerializer(many=True),
-                   parameters=[IDEMPOTENCY_PARAMETER], summary="Draft invoices for a billing period")
+                   parameters=[IDEMPOTENCY_PARAMETER],
+                   summary="Draft the invoices of billing periods that have ended")
     @action(detail=False, methods=["post"])
     @idempotent
     def generate(self, request):
-        _require(request.user, "assets.add_invoice", "generate invoices")
         body = s.InvoiceGenerateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        lease = body.validated_data.get("lease")
-        invoices = leasing.invoices_generate(period_start=body.validated_data["period_start"],
-                                             actor=request.user, leases=[lease] if lease else None)
+        lease, start = body.validated_data.get("lease"), body.validated_data.get("period_start")
+        if start is not None:
+            invoices = [invoicing.invoice_generate(lease=lease, period_start=start, actor=request.user)]
+        else:
+            invoices = invoicing.invoices_generate(actor=request.user, leases=[lease] if lease else None,
+                                                   through=body.validated_data.get("through"))
         fresh = self.get_queryset().filter(pk__in=[i.pk for i in invoices]).order_by("number")
         return Response(self.get_serializer(fresh, many=True).data, status=201)
 
-    def _detail_call(self, request, body_class, call):
+    def _detail_call(self, request, body_class, call, *, created_status: int = 200):
         invoice = self.get_object()
         body = body_class(data=request.data)
         body.is_valid(raise_exception=True)
         result = call(invoice, **body.validated_data)
-        return Response(self.get_serializer(self.get_queryset().get(pk=result.pk)).data)
+        status = created_status if result.pk != invoice.pk else 200
+        return Response(self.get_serializer(self.get_queryset().get(pk=result.pk)).data, status=status)
 
     @extend_schema(request=s.PaymentSerializer, parameters=[IDEMPOTENCY_PARAMETER],
                    summary="Record a payment received")
@@ -194,7 +202,7 @@ class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
     @idempotent
     def record_payment(self, request, pk=None):
         return self._detail_call(request, s.PaymentSerializer,
-                                 lambda inv, **kw: leasing.invoice_record_payment(
+                                 lambda inv, **kw: invoicing.invoice_record_payment(
                                      invoice=inv, actor=request.user, **kw))
 
     @extend_schema(request=s.CreditNoteSerializer, parameters=[IDEMPOTENCY_PARAMETER],
@@ -202,23 +210,33 @@ class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"], url_path="credit-note")
     @idempotent
     def credit_note(self, request, pk=None):
-        _require(request.user, "assets.issue_invoice", "issue a credit note")
-        return self._detail_call(request, s.CreditNoteSerializer, lambda inv, **kw: leasing.credit_note_issue(
-            invoice=inv, actor=request.user, **kw))
+        return self._detail_call(request, s.CreditNoteSerializer,
+                                 lambda inv, **kw: invoicing.credit_note_issue(
+                                     invoice=inv, actor=request.user, **kw))
 
     @extend_schema(request=s.LateFeeSerializer, parameters=[IDEMPOTENCY_PARAMETER],
                    summary="Charge the late fee due up to a date (returns the late-fee invoice)")
     @action(detail=True, methods=["post"], url_path="late-fee")
     @idempotent
     def late_fee(self, request, pk=None):
-        _require(request.user, "assets.issue_invoice", "charge a late fee")
-        return self._detail_call(request, s.LateFeeSerializer, lambda inv, **kw: leasing.late_fee_charge(
+        return self._detail_call(request, s.LateFeeSerializer, lambda inv, **kw: late_fees.late_fee_charge(
             invoice=inv, actor=request.user, **kw))
 
-    @extend_schema(parameters=[AS_OF], responses=dict, summary="Receivables aging (current, 30, 60, 90+)")
+    @extend_schema(request=s.TrueUpSerializer, parameters=[IDEMPOTENCY_PARAMETER],
+                   summary="Bill usage metered after invoicing (returns the supplementary invoice or "
+                           "credit note, or the recomputed draft)")
+    @action(detail=True, methods=["post"], url_path="true-up")
+    @idempotent
+    def true_up(self, request, pk=None):
+        return self._detail_call(request, s.TrueUpSerializer,
+                                 lambda inv, **kw: late_usage.invoice_true_up_late_usage(
+                                     invoice=inv, actor=request.user, **kw), created_status=201)
+
+    @extend_schema(parameters=[AS_OF], responses=dict,
+                   summary="Receivables aging (current, 30, 60, 90+) as they stood on a day")
     @action(detail=False, methods=["get"])
     def aging(self, request):
-        return Response(selectors.aging(as_of=_as_of(request)))
+        return Response(selectors.aging(as_of=as_of_or_today(_date_param(request))))
 
 
 class MeterReadingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -247,7 +265,6 @@ class MeterImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
                    summary="Import a metering CSV; bad rows are all listed in error.reasons")
     @action(detail=False, methods=["post"])
     def upload(self, request):
-        _require(request.user, "assets.import_meterimportbatch", "import metering")
         body = s.FileUploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         upload = body.validated_data["file"]

@@ -2,11 +2,11 @@
 
 from assets.models.bank import BankEntry, BankEntryMatch, BankStatement
 from assets.models.fleet import Appraisal, Device, InsurancePolicy, InvestmentModel, Site
-from assets.models.leasing import Counterparty, Invoice, InvoiceLine, Lease
+from assets.models.leasing import Counterparty, Invoice, InvoiceLine, InvoicePayment, Lease, LeaseDevice
 from assets.models.metering import MeterImportBatch, MeterReading
 
 __all__ = [
     "Appraisal", "BankEntry", "BankEntryMatch", "BankStatement", "Counterparty", "Device",
-    "InsurancePolicy", "InvestmentModel", "Invoice", "InvoiceLine", "Lease", "MeterImportBatch",
-    "MeterReading", "Site",
+    "InsurancePolicy", "InvestmentModel", "Invoice", "InvoiceLine", "InvoicePayment", "Lease", "LeaseDevice",
+    "MeterImportBatch", "MeterReading", "Site",
 ]

@@ -1,19 +1,31 @@
-"""Lessees, GPU-hour leases, invoices and their lines."""
+"""Lessees, GPU-hour leases and the devices they hold, invoices, their lines and payments."""
 
-from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
 from django.db import models
-from django.db.models import Q
+from django.db.models import Func, Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from core import clock
 from core.money import RATE_DECIMAL_PLACES, RATE_MAX_DIGITS, format_money, money_field
 from core.transitions import guard
 from core.validators import COUNTRY_CHOICES, CURRENCY_CHOICES, validate_country, validate_currency
 
 PRICE_MAX_DIGITS = 14
 PRICE_DECIMAL_PLACES = 6
+
+
+class DateRange(Func):
+    """PostgreSQL ``daterange(first, last, '[]')``: the days from ``first`` to ``last``, both included."""
+
+    function = "DATERANGE"
+    output_field = DateRangeField()
+
+    def __init__(self, first: str, last: str):
+        super().__init__(first, last, RangeBoundary(inclusive_lower=True, inclusive_upper=True))
 
 
 class Counterparty(models.Model):
@@ -66,6 +78,7 @@ class Lease(ConcurrentTransitionMixin, models.Model):
     spv = models.ForeignKey("issuance.SPV", on_delete=models.PROTECT, related_name="leases",
                             help_text="The lessor.")
     devices = models.ManyToManyField("assets.Device", blank=True, related_name="leases",
+                                     through="assets.LeaseDevice",
                                      help_text="Devices whose metering is this lease's usage.")
     gpu_count = models.PositiveIntegerField(help_text="GPUs contracted.")
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, validators=[validate_currency])
@@ -74,6 +87,8 @@ class Lease(ConcurrentTransitionMixin, models.Model):
     minimum_monthly_commitment = money_field(default=Decimal("0"))
     start_date = models.DateField()
     end_date = models.DateField(help_text="Last day of the term.")
+    terminated_on = models.DateField(null=True, blank=True,
+                                     help_text="Last day of the lease when it was terminated early.")
     billing_cycle = models.CharField(max_length=16, choices=BillingCycle.choices,
                                      default=BillingCycle.MONTHLY)
     payment_terms_days = models.PositiveSmallIntegerField(default=30)
@@ -105,6 +120,13 @@ class Lease(ConcurrentTransitionMixin, models.Model):
     def money(self, amount: Decimal | None) -> str:
         return format_money(amount, self.currency)
 
+    @property
+    def last_billed_day(self):
+        """The last day the lease runs: the end of the term, or the termination day if earlier."""
+        if self.terminated_on is not None and self.terminated_on < self.end_date:
+            return self.terminated_on
+        return self.end_date
+
     @guard
     def _lessee_kyb_approved(self) -> str | None:
         if self.lessee.kyb_status != Counterparty.KYBStatus.APPROVED:
@@ -119,8 +141,7 @@ class Lease(ConcurrentTransitionMixin, models.Model):
 
     @guard
     def _term_ended(self) -> str | None:
-        today = date.today()  # noqa: DTZ011 - business dates are UTC calendar days
-        if self.end_date >= today:
+        if self.end_date >= clock.today():
             return f"The term runs until {self.end_date}; it has not ended."
         return None
 
@@ -152,13 +173,49 @@ class Lease(ConcurrentTransitionMixin, models.Model):
         pass
 
 
+class LeaseDevice(models.Model):
+    """A device on a lease over days (both included): its metering on those days is the lease's usage.
+
+    The rows follow the lease's term while it is a draft. From activation on the lease *holds*
+    the device (``held``), and no other lease may hold it on any of those days (an exclusion
+    constraint on device and days). Terminating the lease ends its rows on the termination day.
+    """
+
+    lease = models.ForeignKey(Lease, on_delete=models.PROTECT, related_name="device_terms")
+    device = models.ForeignKey("assets.Device", on_delete=models.PROTECT, related_name="lease_terms")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    held = models.BooleanField(default=False,
+                               help_text="The lease is live, so it holds the device on these days.")
+
+    class Meta:
+        db_table = "assets_lease_devices"
+        unique_together = [("lease", "device")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")),
+                                   name="lease_device_days_ordered"),
+            ExclusionConstraint(
+                name="lease_device_held_once",
+                expressions=[("device", RangeOperators.EQUAL),
+                             (DateRange("starts_on", "ends_on"), RangeOperators.OVERLAPS)],
+                condition=Q(held=True),
+                violation_error_message="A device is on one lease on any day.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id} on {self.lease_id} {self.starts_on}..{self.ends_on}"
+
+
 class Invoice(ConcurrentTransitionMixin, models.Model):
-    """An invoice (or credit note) to a lessee for one lease and billing period."""
+    """An invoice to a lessee for one lease and billing period, or a document referring to one:
+    a credit note, a late-fee invoice, a supplementary invoice for usage metered after invoicing."""
 
     class Kind(models.TextChoices):
         INVOICE = "invoice", "invoice"
         CREDIT_NOTE = "credit_note", "credit note"
         LATE_FEE = "late_fee", "late-fee invoice"
+        SUPPLEMENTARY = "supplementary", "supplementary invoice"
 
     class State(models.TextChoices):
         DRAFT = "draft", "draft"
@@ -175,7 +232,7 @@ class Invoice(ConcurrentTransitionMixin, models.Model):
     lease = models.ForeignKey(Lease, on_delete=models.PROTECT, related_name="invoices")
     credited_invoice = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes",
-        help_text="For a credit note or late-fee invoice: the invoice it refers to.",
+        help_text="For a credit note, late-fee or supplementary invoice: the invoice it refers to.",
     )
     period_start = models.DateField()
     period_end = models.DateField(help_text="Last day of the billing period.")
@@ -188,6 +245,7 @@ class Invoice(ConcurrentTransitionMixin, models.Model):
     )
     issue_date = models.DateField(null=True, blank=True)
     due_date = models.DateField(null=True, blank=True)
+    written_off_on = models.DateField(null=True, blank=True)
     state = FSMField(default=State.DRAFT, choices=State.choices, protected=True, db_index=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
@@ -197,8 +255,13 @@ class Invoice(ConcurrentTransitionMixin, models.Model):
     class Meta:
         ordering = ["-period_start", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["lease", "period_start"], condition=Q(kind="invoice"),
-                                    name="invoice_one_per_lease_period"),
+            ExclusionConstraint(
+                name="invoice_days_billed_once",
+                expressions=[("lease", RangeOperators.EQUAL),
+                             (DateRange("period_start", "period_end"), RangeOperators.OVERLAPS)],
+                condition=Q(kind="invoice"),
+                violation_error_message="Two invoices of a lease may not cover the same day.",
+            ),
             models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")),
                                    name="invoice_period_ordered"),
             models.CheckConstraint(condition=Q(amount_paid__gte=0), name="invoice_paid_non_negative"),
@@ -232,8 +295,7 @@ class Invoice(ConcurrentTransitionMixin, models.Model):
 
     @guard
     def _past_due(self) -> str | None:
-        today = date.today()  # noqa: DTZ011
-        if self.due_date is None or self.due_date >= today:
+        if self.due_date is None or self.due_date >= clock.today():
             return f"The invoice is due on {self.due_date}; it is not past due."
         return None
 
@@ -290,3 +352,22 @@ class InvoiceLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice} #{self.position} {self.kind}"
+
+
+class InvoicePayment(models.Model):
+    """Cash received against an invoice; it counts from its value date (late fees, aging)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    amount = money_field()
+    value_date = models.DateField()
+    reference = models.CharField(max_length=200, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["invoice", "value_date", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="invoice_payment_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.invoice} {self.value_date} {self.amount}"

@@ -22,7 +22,10 @@ def full_clean_or_refuse(instance: models.Model, *, exclude=("state",)) -> None:
         raise InvalidInput(exc.messages[0], reasons=exc.messages) from None
 
 
-def create_audited(model_cls: type[models.Model], /, *, actor, fields, **values) -> models.Model:
+def create_audited(model_cls: type[models.Model], /, *, actor, fields, through_defaults=None,
+                   **values) -> models.Model:
+    """Validate, save and audit a new row; ``through_defaults(instance)`` gives the extra columns of
+    a many-to-many relation's own through model."""
     m2m_names = {f.name for f in model_cls._meta.many_to_many}
     m2m = {k: values.pop(k) for k in list(values) if k in m2m_names}
     instance = model_cls(**values)
@@ -31,13 +34,14 @@ def create_audited(model_cls: type[models.Model], /, *, actor, fields, **values)
     instance.save()
     changes = {k: [None, v] for k, v in snapshot(instance, [f for f in fields if f not in m2m_names]).items()}
     for name, items in m2m.items():
-        getattr(instance, name).set(items)
+        getattr(instance, name).set(items, through_defaults=through_defaults and through_defaults(instance))
         changes[name] = [None, sorted(i.pk for i in items)]
     audit_event(instance=instance, actor=actor, action=AuditEvent.Action.CREATE, changes=changes)
     return instance
 
 
-def update_audited(instance: models.Model, *, actor, fields, values: dict) -> models.Model:
+def update_audited(instance: models.Model, *, actor, fields, values: dict, through_defaults=None
+                   ) -> models.Model:
     m2m_names = {f.name for f in type(instance)._meta.many_to_many}
     before = snapshot(instance, [f for f in fields if f not in m2m_names])
     m2m = {}
@@ -52,7 +56,7 @@ def update_audited(instance: models.Model, *, actor, fields, values: dict) -> mo
     changes = diff(before, snapshot(instance, [f for f in fields if f not in m2m_names]))
     for name, items in m2m.items():
         old = sorted(getattr(instance, name).values_list("pk", flat=True))
-        getattr(instance, name).set(items)
+        getattr(instance, name).set(items, through_defaults=through_defaults and through_defaults(instance))
         new = sorted(i.pk for i in items)
         if old != new:
             changes[name] = [old, new]

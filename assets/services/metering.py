@@ -6,12 +6,14 @@ streams it with binary ``COPY`` into a temporary staging table and moves it into
 readings with ``INSERT ... SELECT ... ON CONFLICT (device_id, hour) DO NOTHING``, while
 the next chunk is being validated. Everything happens in one transaction: a bad row
 anywhere, or a row contradicting a stored one, rolls back every chunk already loaded.
-SQLite (the demo): the same validation, then ``bulk_create``.
 
 Re-importing a file (same sha256) changes nothing and returns the first import's
 batch. A different file repeating rows already stored with identical values imports
 only the new rows; a row that contradicts a stored one is a bad row. Any bad row
 means nothing is imported and the report lists every bad row with its reason.
+
+Rows that land in a period already invoiced are billed after the import commits
+(``assets.tasks.true_up_late_usage``, see ``late_usage.py``).
 """
 
 import hashlib
@@ -29,6 +31,7 @@ import numpy as np
 import pandas as pd
 from django.db import connection, transaction
 
+from assets import tasks
 from assets.metering_validation import (
     DeviceInfo,
     DeviceTable,
@@ -40,7 +43,9 @@ from assets.metering_validation import (
     validate_chunk,
 )
 from assets.models import Device, MeterImportBatch, MeterReading
+from assets.services.late_usage import invoices_with_late_usage
 from core.audit import audit_created
+from core.authz import require_system_or_perm
 from core.errors import InvalidInput
 
 DEFAULT_CHUNK_ROWS = 1_000_000
@@ -91,7 +96,10 @@ def import_metering(
     chunk_rows: int = DEFAULT_CHUNK_ROWS, now: datetime | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> ImportResult:
-    """Import one metering CSV (a path or a binary file object). See the module docstring."""
+    """Import one metering CSV (a path or a binary file object). See the module docstring.
+
+    ``actor=None`` is the system (the command without ``--user``, a scheduled job)."""
+    require_system_or_perm(actor, "assets.import_meterimportbatch", doing="import metering")
     if isinstance(source, str | Path):
         filename = filename or Path(source).name
         with open(source, "rb") as fh:
@@ -103,11 +111,12 @@ def import_metering(
     if existing is not None:
         return ImportResult(batch=existing, already_imported=True)
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            return _import_postgres(source, sha=sha, actor=actor, via=via, filename=filename,
-                                    chunk_rows=chunk_rows, now=now, progress=progress)
-        return _import_generic(source, sha=sha, actor=actor, via=via, filename=filename,
-                               chunk_rows=chunk_rows, now=now)
+        result = _import(source, sha=sha, actor=actor, via=via, filename=filename, chunk_rows=chunk_rows,
+                         now=now, progress=progress)
+        if invoices_with_late_usage(result.batch):
+            batch_pk = result.batch.pk
+            transaction.on_commit(lambda: tasks.true_up_late_usage.delay(batch_pk))
+        return result
 
 
 def _chunks(source: BinaryIO, chunk_rows: int):
@@ -261,7 +270,7 @@ class _PgLoader(threading.Thread):
         ]
 
 
-def _import_postgres(source, *, sha, actor, via, filename, chunk_rows, now, progress) -> ImportResult:
+def _import(source, *, sha, actor, via, filename, chunk_rows, now, progress) -> ImportResult:
     started = time.perf_counter()
     devices = _device_table()
     collected = _Collector()
@@ -305,62 +314,6 @@ def _finish(batch: MeterImportBatch, *, inserted: int, actor, timings=None) -> I
     audit_created(instance=batch, actor=actor,
                   fields=("sha256", "filename", "source", "rows_total", "rows_inserted", "rows_unchanged"))
     return ImportResult(batch=batch, already_imported=False, timings=timings or {})
-
-
-def _import_generic(source, *, sha, actor, via, filename, chunk_rows, now) -> ImportResult:
-    """Any other database (the SQLite demo): the same rules, then ``bulk_create``."""
-    devices = _device_table()
-    collected = _Collector()
-    valid_chunks: list[ValidChunk] = []
-    for first_line, frame in _chunks(source, chunk_rows):
-        result = validate_chunk(frame, first_line=first_line, devices=devices, now=now)
-        collected.add(result.valid, result.errors, len(frame))
-        valid_chunks.append(result.valid)
-    collected.finish()
-    if collected.errors:
-        raise MeteringRejected(collected.errors, rows_total=collected.rows)
-    frame = pd.DataFrame({
-        "line": np.concatenate([c.line for c in valid_chunks]),
-        "device_id": np.concatenate([c.device_id for c in valid_chunks]),
-        "hour_us": np.concatenate([c.hour_us for c in valid_chunks]),
-        "gpu_hours": np.concatenate([c.gpu_hours for c in valid_chunks]),
-        "energy_wh": np.concatenate([c.energy_wh for c in valid_chunks]),
-        "utilisation_bp": np.concatenate([c.utilisation_bp for c in valid_chunks]),
-    })
-    stored = pd.DataFrame.from_records(
-        MeterReading.objects.filter(
-            device_id__in=[int(d) for d in np.unique(frame["device_id"])],
-            hour__gte=collected.hour(collected.first_hour), hour__lte=collected.hour(collected.last_hour),
-        ).values_list("device_id", "hour", "gpu_hours", "energy_wh", "utilisation_bp"),
-        columns=["device_id", "hour", "s_gpu", "s_wh", "s_util"],
-    )
-    if len(stored):
-        stored["hour_us"] = pd.to_datetime(stored["hour"], utc=True).to_numpy(
-            dtype="datetime64[us]").astype(np.int64)
-        stored["s_util"] = stored["s_util"].fillna(-1).astype(np.int64)
-        both = frame.merge(stored, on=["device_id", "hour_us"], how="inner")
-        differs = both[(both.s_gpu != both.gpu_hours) | (both.s_wh != both.energy_wh)
-                       | (both.s_util != both.utilisation_bp)]
-        if len(differs):
-            codes = dict(Device.objects.values_list("id", "code"))
-            raise MeteringRejected([
-                RowError(int(r.line), f"device '{codes[r.device_id]}' hour "
-                         f"{pd.Timestamp(r.hour_us, unit='us', tz='UTC'):%Y-%m-%dT%H:%MZ} is already "
-                         f"stored with different values (gpu_hours {r.s_gpu}, energy_wh {r.s_wh})")
-                for r in differs.sort_values("line").itertuples()
-            ], rows_total=collected.rows)
-        frame = frame[~frame.line.isin(both.line)]
-    batch = _new_batch(sha=sha, actor=actor, via=via, filename=filename, collected=collected)
-    hours = pd.to_datetime(frame["hour_us"].to_numpy(), unit="us", utc=True).to_pydatetime()
-    objs = [
-        MeterReading(device_id=int(d), hour=h, gpu_hours=int(g), energy_wh=int(w),
-                     utilisation_bp=None if u < 0 else int(u), batch=batch)
-        for d, h, g, w, u in zip(frame["device_id"].to_numpy(), hours, frame["gpu_hours"].to_numpy(),
-                                 frame["energy_wh"].to_numpy(), frame["utilisation_bp"].to_numpy(),
-                                 strict=True)
-    ]
-    MeterReading.objects.bulk_create(objs, batch_size=5000)
-    return _finish(batch, inserted=len(objs), actor=actor)
 
 
 def metering_csv(rows: list[tuple]) -> io.BytesIO:

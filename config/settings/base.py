@@ -173,6 +173,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assets.tasks.mark_overdue_invoices",
         "schedule": 3600.0,
     },
+    "generate-due-invoices": {
+        "task": "assets.tasks.generate_due_invoices",
+        "schedule": 3600.0,
+    },
     "chain-follow-transactions": {
         "task": "chain.tasks.follow_transactions",
         "schedule": 15.0,

@@ -1,5 +1,6 @@
 """The assets REST API: who may do what, uploads, transitions, collateral and aging endpoints."""
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -161,19 +162,53 @@ def test_bank_statement_upload_and_repeat(ops, api):
     assert BankStatement.objects.count() == 1
 
 
-def test_invoice_generate_issue_and_pay_over_the_api(ops, api):
+def test_invoice_generate_issue_and_pay_over_the_api(ops, api, business_day):
+    business_day(date(2026, 11, 20))
     lease = make_lease(actor=ops, devices=[make_gpu_server(actor=ops)], minimum="1500.00")
-    generated = api(ops).post("/api/v1/invoices/generate/", {"period_start": "2026-10-01"}, format="json")
-    assert generated.status_code == 201
+    generated = api(ops).post("/api/v1/invoices/generate/", {"lease": lease.pk, "period_start": "2026-10-01"},
+                              format="json")
+    assert generated.status_code == 201, generated.json()
     [invoice] = generated.json()
     assert (invoice["lease"], invoice["total"], invoice["state"]) == (lease.pk, "1500.00", "draft")
     assert api(ops).post(f"/api/v1/invoices/{invoice['id']}/issue/", {}, format="json").status_code == 200
     paid = api(ops).post(
-        f"/api/v1/invoices/{invoice['id']}/record-payment/", {"amount": "500.00"}, format="json"
+        f"/api/v1/invoices/{invoice['id']}/record-payment/", {"amount": "500.00", "value_date": "2026-11-20"},
+        format="json"
     )
     assert (paid.json()["state"], paid.json()["outstanding"]) == ("partially_paid", "1000.00")
-    aging = api(ops).get("/api/v1/invoices/aging/", {"as_of": "2026-10-02"}).json()
+    assert paid.json()["payments"][0] | {"recorded_at": None} == {
+        "value_date": "2026-11-20", "amount": "500.00", "reference": "", "recorded_at": None}
+    aging = api(ops).get("/api/v1/invoices/aging/").json()
     assert aging["by_currency"][0]["current"] == "1000.00"
+
+
+def test_generate_every_period_that_has_ended(ops, trustee, api, business_day):
+    business_day(date(2026, 4, 1))
+    lease = make_lease(actor=ops, devices=[make_gpu_server(actor=ops)], minimum="1500.00")
+    assert api(trustee).post("/api/v1/invoices/generate/", {}, format="json").status_code == 403
+    assert api(ops).post("/api/v1/invoices/generate/", {"period_start": "2026-01-01"},
+                         format="json").status_code == 400
+
+    generated = api(ops).post("/api/v1/invoices/generate/", {}, format="json")
+
+    assert generated.status_code == 201, generated.json()
+    assert [(i["lease"], i["period_start"], i["period_end"]) for i in generated.json()] == [
+        (lease.pk, "2026-01-01", "2026-01-31"), (lease.pk, "2026-02-01", "2026-02-28"),
+        (lease.pk, "2026-03-01", "2026-03-31")]
+    assert api(ops).post("/api/v1/invoices/generate/", {}, format="json").json() == []
+
+
+def test_a_lease_names_its_devices_and_the_days_it_holds_them(ops, api):
+    gpu = make_gpu_server(actor=ops)
+    lease = make_lease(actor=ops, devices=[gpu], activate=False)
+    body = api(ops).get(f"/api/v1/leases/{lease.pk}/").json()
+    assert (body["devices"], body["device_terms"]) == (
+        [gpu.pk], [{"device": gpu.pk, "starts_on": "2026-01-01", "ends_on": "2027-12-31", "held": False}])
+
+    changed = api(ops).patch(f"/api/v1/leases/{lease.pk}/", {"end_date": "2026-12-31"}, format="json")
+
+    assert changed.status_code == 200, changed.json()
+    assert changed.json()["device_terms"][0]["ends_on"] == "2026-12-31"
 
 
 def test_collateral_endpoint(ops, trustee, investor_user, api):

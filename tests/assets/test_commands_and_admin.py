@@ -117,3 +117,29 @@ def test_admin_metering_upload_lists_bad_rows_and_trustee_may_not_upload(ops, tr
     assert client.post("/admin/assets/meterimportbatch/upload/", {"file": good}).status_code == 302
     assert MeterReading.objects.count() == 1
     assert admin_client_for(trustee).get("/admin/assets/meterimportbatch/upload/").status_code == 403
+
+
+def test_admin_creates_a_lease_with_its_devices(ops, admin_client_for):
+    from assets.models import LeaseDevice
+    from tests.assets.builders import make_counterparty
+
+    gpu = make_gpu_server(actor=ops)
+    lessee = make_counterparty(actor=ops)
+    client = admin_client_for(ops)
+    assert client.get("/admin/assets/lease/add/").status_code == 200
+
+    response = client.post("/admin/assets/lease/add/", {
+        "reference": "L-ADMIN", "lessee": lessee.pk, "spv": gpu.spv_id, "devices": [gpu.pk], "gpu_count": 8,
+        "currency": "USD", "price_per_gpu_hour": "2.000000", "minimum_monthly_commitment": "0.00",
+        "start_date": "2026-01-01", "end_date": "2026-12-31", "billing_cycle": "monthly",
+        "payment_terms_days": 30, "late_fee_annual_rate": "0.100000",
+        "core-auditevent-content_type-object_id-TOTAL_FORMS": 0,
+        "core-auditevent-content_type-object_id-INITIAL_FORMS": 0,
+        "device_terms-TOTAL_FORMS": 0, "device_terms-INITIAL_FORMS": 0,
+    })
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    lease = Lease.objects.get(reference="L-ADMIN")
+    terms = LeaseDevice.objects.filter(lease=lease).values_list("device", "starts_on", "ends_on", "held")
+    assert list(terms) == [(gpu.pk, date(2026, 1, 1), date(2026, 12, 31), False)]
+    assert client.get(f"/admin/assets/lease/{lease.pk}/change/").status_code == 200

@@ -1,10 +1,9 @@
 """Hourly metering import: every validation rule names its row, bad files import nothing,
-re-imports change nothing. Both the PostgreSQL COPY path and the generic (SQLite demo) path."""
+re-imports change nothing."""
 
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection
 
 from assets.models import MeterImportBatch, MeterReading
 from assets.services.metering import MeteringRejected, import_metering, metering_csv
@@ -13,13 +12,6 @@ from tests.assets.builders import make_gpu_server
 
 NOW = datetime(2026, 11, 22, 6, 30, tzinfo=UTC)
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(params=["postgresql", "generic"])
-def bulk_path(request, monkeypatch):
-    if request.param == "generic":
-        monkeypatch.setattr(connection, "vendor", "sqlite-like")
-    return request.param
 
 
 @pytest.fixture
@@ -31,7 +23,7 @@ def run(rows, ops, name="m.csv"):
     return import_metering(source=metering_csv(rows), actor=ops, filename=name, now=NOW)
 
 
-def test_a_clean_file_is_stored_exactly(bulk_path, ops, gpu):
+def test_a_clean_file_is_stored_exactly(ops, gpu):
     result = run(
         [
             ("GPU-A", "2026-11-01T00:00:00Z", 8, 5200, "0.9731"),
@@ -61,13 +53,13 @@ def _rejected(rows, ops) -> list[str]:
     return caught.value.reasons
 
 
-def test_unknown_device(bulk_path, ops, gpu):
+def test_unknown_device(ops, gpu):
     assert _rejected(
         [("GPU-A", "2026-11-01T00:00:00Z", 1, 100), ("GPU-ZZZ", "2026-11-01T00:00:00Z", 1, 100)], ops
     ) == ["line 3: unknown device 'GPU-ZZZ'"]
 
 
-def test_duplicate_hour_in_the_file(bulk_path, ops, gpu):
+def test_duplicate_hour_in_the_file(ops, gpu):
     assert _rejected(
         [
             ("GPU-A", "2026-11-01T00:00:00Z", 1, 100),
@@ -78,7 +70,7 @@ def test_duplicate_hour_in_the_file(bulk_path, ops, gpu):
     ) == ["line 4: duplicate hour: same device and hour 2026-11-01T00:00Z as line 2"]
 
 
-def test_future_hour(bulk_path, ops, gpu):
+def test_future_hour(ops, gpu):
     # 06:00 has not ended at 06:30; 05:00 has.
     assert _rejected(
         [
@@ -93,19 +85,19 @@ def test_future_hour(bulk_path, ops, gpu):
     ]
 
 
-def test_negative_values(bulk_path, ops, gpu):
+def test_negative_values(ops, gpu):
     assert _rejected(
         [("GPU-A", "2026-11-01T00:00:00Z", -1, 100), ("GPU-A", "2026-11-01T01:00:00Z", 1, -5)], ops
     ) == ["line 2: negative value: gpu_hours -1", "line 3: negative value: energy_wh -5"]
 
 
-def test_energy_above_tdp_times_gpus_for_one_hour(bulk_path, ops, gpu):
+def test_energy_above_tdp_times_gpus_for_one_hour(ops, gpu):
     assert _rejected(
         [("GPU-A", "2026-11-01T00:00:00Z", 8, 5600), ("GPU-A", "2026-11-01T01:00:00Z", 8, 5601)], ops
     ) == ["line 3: energy 5601 Wh is above what the device can draw in an hour (TDP x GPUs x 1 h = 5600 Wh)"]
 
 
-def test_more_gpu_hours_than_gpus_malformed_cells_and_utilisation(bulk_path, ops, gpu):
+def test_more_gpu_hours_than_gpus_malformed_cells_and_utilisation(ops, gpu):
     assert _rejected(
         [
             ("GPU-A", "2026-11-01T00:00:00Z", 9, 100),
@@ -124,7 +116,7 @@ def test_more_gpu_hours_than_gpus_malformed_cells_and_utilisation(bulk_path, ops
     ]
 
 
-def test_every_bad_row_is_reported_with_its_reason_and_nothing_is_imported(bulk_path, ops, gpu):
+def test_every_bad_row_is_reported_with_its_reason_and_nothing_is_imported(ops, gpu):
     rows = [("GPU-A", f"2026-11-01T{h:02d}:00:00Z", 1, 100) for h in range(10)]
     rows[2] = ("NOPE", "2026-11-01T02:00:00Z", 1, 100)
     rows[5] = ("GPU-A", "2026-11-01T05:00:00Z", 1, 999999)
@@ -140,7 +132,7 @@ def test_every_bad_row_is_reported_with_its_reason_and_nothing_is_imported(bulk_
     assert MeterReading.objects.count() == 0
 
 
-def test_reimporting_the_same_file_changes_nothing(bulk_path, ops, gpu):
+def test_reimporting_the_same_file_changes_nothing(ops, gpu):
     rows = [("GPU-A", f"2026-11-01T{h:02d}:00:00Z", 8, 5000) for h in range(24)]
     first = run(rows, ops)
     before = list(MeterReading.objects.values_list("device", "hour", "gpu_hours", "energy_wh", "batch"))
@@ -154,7 +146,7 @@ def test_reimporting_the_same_file_changes_nothing(bulk_path, ops, gpu):
     assert MeterImportBatch.objects.count() == 1
 
 
-def test_an_overlapping_file_with_identical_values_imports_only_the_new_hours(bulk_path, ops, gpu):
+def test_an_overlapping_file_with_identical_values_imports_only_the_new_hours(ops, gpu):
     run([("GPU-A", f"2026-11-01T{h:02d}:00:00Z", 8, 5000) for h in range(12)], ops)
 
     second = run([("GPU-A", f"2026-11-01T{h:02d}:00:00Z", 8, 5000) for h in range(6, 18)], ops, "b.csv")
@@ -163,7 +155,7 @@ def test_an_overlapping_file_with_identical_values_imports_only_the_new_hours(bu
     assert MeterReading.objects.count() == 18
 
 
-def test_a_row_contradicting_a_stored_one_refuses_the_file(bulk_path, ops, gpu):
+def test_a_row_contradicting_a_stored_one_refuses_the_file(ops, gpu):
     run([("GPU-A", "2026-11-01T00:00:00Z", 8, 5000)], ops)
     with pytest.raises(MeteringRejected) as caught:
         run(

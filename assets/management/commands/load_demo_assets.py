@@ -8,7 +8,7 @@ invoices (with a credit note, a late fee, partial and missing payments) and a ca
 statement for November 2026 whose receipts do not all line up with the invoices.
 """
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import numpy as np
@@ -18,7 +18,7 @@ from django.db import transaction
 
 from assets.camt053 import ParsedEntry, build_camt053
 from assets.models import Device, Invoice, MeterImportBatch, Site
-from assets.services import bank, fleet, leasing
+from assets.services import bank, fleet, invoicing, late_fees, leasing
 from assets.services.metering import import_metering
 from assets.synthetic import metering_csv_chunks
 from issuance.models import Deal
@@ -178,28 +178,30 @@ class Command(BaseCommand):
         orion, nova, kestrel = leases
         for month in MONTHS:
             issue_on = date(month.year + month.month // 12, month.month % 12 + 1, 1)
-            for invoice in leasing.invoices_generate(period_start=month, actor=ops):
-                invoice = leasing.invoice_issue(invoice=invoice, actor=ops, issue_date=issue_on)
-                lease = invoice.lease
+            for lease in leases:
+                invoice = invoicing.invoice_generate(lease=lease, period_start=month, actor=ops)
+                invoice = invoicing.invoice_issue(invoice=invoice, actor=ops, issue_date=issue_on)
                 if lease == orion and month == date(2026, 6, 1):
-                    leasing.credit_note_issue(invoice=invoice, amount=Decimal("5000.00"), actor=ops,
-                                              reason="SLA credit: 6 h outage on 2026-06-14",
-                                              issue_date=issue_on)
+                    invoicing.credit_note_issue(invoice=invoice, amount=Decimal("5000.00"), actor=ops,
+                                                reason="SLA credit: 6 h outage on 2026-06-14",
+                                                issue_date=issue_on)
                     invoice.refresh_from_db()
                 if month >= date(2026, 10, 1):
                     continue  # October invoices are open; the November statement pays some
                 if lease == kestrel and month == date(2026, 7, 1):
-                    leasing.invoice_record_payment(invoice=invoice,
-                                                   amount=money(invoice.outstanding * Decimal("0.6")),
-                                                   actor=ops, reference="KESTREL-PART-0726")
-                    continue
+                    invoicing.invoice_record_payment(invoice=invoice,
+                                                     amount=money(invoice.outstanding * Decimal("0.6")),
+                                                     actor=ops, value_date=date(2026, 9, 15),
+                                                     reference="KESTREL-PART-0726")
+                    continue  # 15 days late, then 40 % left unpaid
                 if lease == kestrel and month in (date(2026, 8, 1), date(2026, 9, 1)):
                     continue  # unpaid: overdue
-                leasing.invoice_record_payment(invoice=invoice, amount=invoice.outstanding, actor=ops,
-                                               reference=f"RCPT-{invoice.number}")
-        leasing.invoices_mark_overdue(as_of=date(2026, 11, 1), actor=ops)
+                invoicing.invoice_record_payment(invoice=invoice, amount=invoice.outstanding, actor=ops,
+                                                 value_date=issue_on + timedelta(days=20),
+                                                 reference=f"RCPT-{invoice.number}")
+        invoicing.invoices_mark_overdue(as_of=date(2026, 11, 1), actor=ops)
         july = Invoice.objects.get(number=f"INV-{kestrel.reference}-202607")
-        leasing.late_fee_charge(invoice=july, as_of=date(2026, 10, 31), actor=ops)
+        late_fees.late_fee_charge(invoice=july, as_of=date(2026, 10, 31), actor=ops)
 
     def _statement(self, ops, leases) -> None:
         orion, nova, kestrel = leases
