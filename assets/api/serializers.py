@@ -5,6 +5,7 @@ from rest_framework import serializers
 from assets.models import (
     Appraisal,
     BankEntry,
+    BankEntryDetail,
     BankStatement,
     Counterparty,
     Device,
@@ -199,13 +200,23 @@ class BankStatementSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class BankEntryDetailSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BankEntryDetail
+        fields = ["position", "direction", "amount", "currency", "bank_reference", "end_to_end_id",
+                  "counterparty_name", "counterparty_account", "remittance_info"]
+        read_only_fields = fields
+
+
 class BankEntrySerializer(serializers.ModelSerializer):
+    details = BankEntryDetailSerializer(many=True, read_only=True)
+
     class Meta:
         model = BankEntry
-        fields = ["id", "statement", "account", "bank_reference", "end_to_end_id", "booking_date",
-                  "value_date", "direction", "amount", "currency", "counterparty_name",
-                  "counterparty_account",
-                  "remittance_info", "bank_transaction_code", "category"]
+        fields = ["id", "statement", "account", "entry_key", "position", "bank_reference", "end_to_end_id",
+                  "booking_date", "value_date", "direction", "amount", "currency", "is_reversal",
+                  "reversal_of", "counterparty_name", "counterparty_account", "remittance_info",
+                  "bank_transaction_code", "category", "details"]
         read_only_fields = fields
 
 

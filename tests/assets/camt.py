@@ -18,12 +18,25 @@ class Ntry:
     signed: Decimal | None  # None when the amount text is not a number, or the entry is not booked
 
 
-def tx(amount: str | None = None, *, ccy: str = "USD", cd: str | None = None, ref: str | None = None,
-       e2e: str | None = None, debtor: str = "", creditor: str = "", debtor_iban: str = "",
-       creditor_iban: str = "", remittance: str = "") -> str:
+def tx(
+    amount: str | None = None,
+    *,
+    ccy: str = "USD",
+    cd: str | None = None,
+    ref: str | None = None,
+    e2e: str | None = None,
+    debtor: str = "",
+    creditor: str = "",
+    debtor_iban: str = "",
+    creditor_iban: str = "",
+    remittance: str = "",
+) -> str:
     """One TxDtls."""
-    refs = "".join(f"<{tag}>{value}</{tag}>" for tag, value in (("AcctSvcrRef", ref), ("EndToEndId", e2e))
-                   if value is not None)
+    refs = "".join(
+        f"<{tag}>{value}</{tag}>"
+        for tag, value in (("AcctSvcrRef", ref), ("EndToEndId", e2e))
+        if value is not None
+    )
     parties = ""
     if debtor or debtor_iban:
         parties += f"<Dbtr><Pty><Nm>{debtor}</Nm></Pty></Dbtr>" if debtor else ""
@@ -42,9 +55,18 @@ def tx(amount: str | None = None, *, ccy: str = "USD", cd: str | None = None, re
     )
 
 
-def ntry(amount: str, cd: str = "CRDT", *, ccy: str = "USD", ref: str | None = None, booked: str = "2026-11-03",
-         value: str | None = None, reversal: bool = False, status: str = "BOOK",
-         txs: list[str] | None = None) -> Ntry:
+def ntry(
+    amount: str,
+    cd: str = "CRDT",
+    *,
+    ccy: str = "USD",
+    ref: str | None = None,
+    booked: str = "2026-11-03",
+    value: str | None = None,
+    reversal: bool = False,
+    status: str = "BOOK",
+    txs: list[str] | None = None,
+) -> Ntry:
     """One Ntry; ``txs`` are its TxDtls (none by default)."""
     details = f"<NtryDtls>{''.join(txs)}</NtryDtls>" if txs else ""
     xml = (
@@ -53,7 +75,8 @@ def ntry(amount: str, cd: str = "CRDT", *, ccy: str = "USD", ref: str | None = N
         + f"<Sts><Cd>{status}</Cd></Sts><BookgDt><Dt>{booked}</Dt></BookgDt>"
         + f"<ValDt><Dt>{value or booked}</Dt></ValDt>"
         + (f"<AcctSvcrRef>{ref}</AcctSvcrRef>" if ref is not None else "")
-        + details + "</Ntry>"
+        + details
+        + "</Ntry>"
     )
     try:
         signed = Decimal(amount) if cd == "CRDT" else -Decimal(amount)
@@ -63,9 +86,17 @@ def ntry(amount: str, cd: str = "CRDT", *, ccy: str = "USD", ref: str | None = N
     return Ntry(xml, signed)
 
 
-def stmt(entries: list[Ntry] = (), *, id: str = "STMT-1", iban: str = IBAN, ccy: str = "USD",  # noqa: A002
-         opening: str = "1000.00", opening_code: str = "OPBD", closing: str | None = None,
-         account_xml: str | None = None) -> str:
+def stmt(
+    entries: list[Ntry] = (),
+    *,
+    id: str = "STMT-1",
+    iban: str = IBAN,
+    ccy: str = "USD",  # noqa: A002
+    opening: str = "1000.00",
+    opening_code: str = "OPBD",
+    closing: str | None = None,
+    account_xml: str | None = None,
+) -> str:
     """One Stmt; the closing balance is opening + booked entries unless given."""
     if closing is None:
         total = Decimal(opening) + sum((e.signed for e in entries if e.signed is not None), Decimal(0))
@@ -76,11 +107,15 @@ def stmt(entries: list[Ntry] = (), *, id: str = "STMT-1", iban: str = IBAN, ccy:
     account = account_xml or f"<Id><IBAN>{iban}</IBAN></Id>"
     balances = ""
     if opening_code:
-        balances += (f'<Bal><Tp><CdOrPrtry><Cd>{opening_code}</Cd></CdOrPrtry></Tp><Amt Ccy="{ccy}">{opening}'
-                     "</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-11-01</Dt></Dt></Bal>")
+        balances += (
+            f'<Bal><Tp><CdOrPrtry><Cd>{opening_code}</Cd></CdOrPrtry></Tp><Amt Ccy="{ccy}">{opening}'
+            "</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-11-01</Dt></Dt></Bal>"
+        )
     if closing != "":
-        balances += (f'<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="{ccy}">{closing}</Amt>'
-                     f"<CdtDbtInd>{closing_cd}</CdtDbtInd><Dt><Dt>2026-11-30</Dt></Dt></Bal>")
+        balances += (
+            f'<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="{ccy}">{closing}</Amt>'
+            f"<CdtDbtInd>{closing_cd}</CdtDbtInd><Dt><Dt>2026-11-30</Dt></Dt></Bal>"
+        )
     return (
         f"<Stmt><Id>{id}</Id>"
         "<FrToDt><FrDtTm>2026-11-01T00:00:00Z</FrDtTm><ToDtTm>2026-11-30T23:59:59Z</ToDtTm></FrToDt>"

@@ -6,20 +6,26 @@ from decimal import Decimal
 import pytest
 
 from assets.models import BankEntry, BankStatement
-from assets.services.bank import bank_statement_import
-from core.errors import Refused
+from assets.services.bank import bank_entry_classify, bank_statement_import
+from core.errors import InvalidInput, Refused
 from tests.assets.builders import make_counterparty
 from tests.assets.camt import document, ntry, stmt, tx
 
 pytestmark = pytest.mark.django_db
 
-RECEIPT = ntry("250.00", ref="BR-1", txs=[tx(e2e="E2E-ORION-1", debtor="Orion Inference Ltd",
-                                             remittance="INV-L-0001-202610")])
+RECEIPT = ntry(
+    "250.00",
+    ref="BR-1",
+    txs=[tx(e2e="E2E-ORION-1", debtor="Orion Inference Ltd", remittance="INV-L-0001-202610")],
+)
 
 
 def entries() -> list[tuple]:
-    return list(BankEntry.objects.order_by("id").values_list(
-        "entry_key", "direction", "amount", "category", "is_reversal", "reversal_of__entry_key"))
+    return list(
+        BankEntry.objects.order_by("id").values_list(
+            "entry_key", "direction", "amount", "category", "is_reversal", "reversal_of__entry_key"
+        )
+    )
 
 
 def test_a_reversal_in_a_later_statement_reusing_the_reference_is_recorded_against_the_original(ops):
@@ -27,7 +33,9 @@ def test_a_reversal_in_a_later_statement_reusing_the_reference_is_recorded_again
     bank_statement_import(data=document(stmt([RECEIPT], id="STMT-1")), actor=ops)
     reversal = ntry("250.00", "DBIT", ref="BR-1", booked="2026-11-05", reversal=True)
 
-    [second] = bank_statement_import(data=document(stmt([reversal], id="STMT-2", opening="1250.00")), actor=ops)
+    [second] = bank_statement_import(
+        data=document(stmt([reversal], id="STMT-2", opening="1250.00")), actor=ops
+    )
 
     assert (second.entries_total, second.entries_new, second.entries_already_stored) == (1, 1, 0)
     assert entries() == [
@@ -36,7 +44,8 @@ def test_a_reversal_in_a_later_statement_reusing_the_reference_is_recorded_again
     ]
     original = BankEntry.objects.get(entry_key="ref:BR-1")
     assert list(original.reversals.values_list("booking_date", flat=True)) == [
-        BankEntry.objects.get(is_reversal=True).booking_date]
+        BankEntry.objects.get(is_reversal=True).booking_date
+    ]
 
 
 def test_a_reversal_in_the_same_statement_is_linked_to_its_original(ops):
@@ -91,8 +100,11 @@ def test_a_reversal_larger_than_what_is_left_of_the_original_is_refused(ops):
     first = ntry("100.00", "DBIT", ref="BR-1", reversal=True)
     second = ntry("200.00", "DBIT", ref="BR-1", booked="2026-11-04", reversal=True)
 
-    with pytest.raises(Refused, match=r"Statement STMT-1 entry 3 is a reversal \(RvslInd\) of reference BR-1, but "
-                                      r"no credit of at least 200.00 USD left to reverse"):
+    with pytest.raises(
+        Refused,
+        match=r"Statement STMT-1 entry 3 is a reversal \(RvslInd\) of reference BR-1, but "
+        r"no credit of at least 200.00 USD left to reverse",
+    ):
         bank_statement_import(data=document(stmt([RECEIPT, first, second])), actor=ops)
 
     assert BankEntry.objects.count() == 0
@@ -108,4 +120,32 @@ def test_a_partial_then_the_rest_are_both_linked(ops):
         ("ref:BR-1", "CRDT", Decimal("250.00"), "lease_receipt", False, None),
         ("pos:STMT-1:2", "DBIT", Decimal("100.00"), "reversal", True, "ref:BR-1"),
         ("pos:STMT-1:3", "DBIT", Decimal("150.00"), "reversal", True, "ref:BR-1"),
+    ]
+
+
+def test_a_reversal_naming_no_reference_is_refused(ops):
+    reversal = ntry("250.00", "DBIT", reversal=True, txs=[tx(e2e="NOTPROVIDED")])
+
+    with pytest.raises(Refused) as caught:
+        bank_statement_import(data=document(stmt([RECEIPT, reversal])), actor=ops)
+
+    assert caught.value.message == (
+        "Statement STMT-1 entry 2 is a reversal (RvslInd) but names no reference of the original "
+        "(AcctSvcrRef or EndToEndId); nothing imported."
+    )
+    assert BankEntry.objects.count() == 0
+
+
+def test_only_the_bank_makes_an_entry_a_reversal(ops):
+    reversal = ntry("250.00", "DBIT", ref="BR-1", reversal=True)
+    bank_statement_import(data=document(stmt([RECEIPT, reversal])), actor=ops)
+    original, reversed_ = BankEntry.objects.order_by("id")
+
+    for entry, category in ((reversed_, "expense"), (original, "reversal")):
+        with pytest.raises(InvalidInput, match="follows the bank's reversal indicator"):
+            bank_entry_classify(entry=entry, category=category, actor=ops)
+
+    assert list(BankEntry.objects.order_by("id").values_list("category", flat=True)) == [
+        "lease_receipt",
+        "reversal",
     ]
