@@ -279,3 +279,45 @@ def test_the_api_upload_stores_both_receipts(ops, api):
         ("pos:STMT-2026-11-04:1", "250.00", False, None),
         ("pos:STMT-2026-11-04:2", "250.00", False, None),
     ]
+
+
+def test_the_worked_example_of_the_docs(ops):
+    """docs/assets.md, "Keys: every real entry once"."""
+    no_reference = [ntry("250.00", ccy="EUR", txs=[tx(e2e="NOTPROVIDED")]) for _ in range(2)]
+    entries = [
+        *no_reference,
+        ntry("100.00", ccy="EUR", ref="BR-7", txs=[tx(e2e="E2E-9")]),
+        ntry("120.00", ccy="EUR", ref="BR-7", txs=[tx(e2e="E2E-9")]),
+        ntry("80.00", "DBIT", ccy="EUR", ref="BR-8"),
+    ]
+    day = stmt(
+        entries, id="STMT-2026-11-04", iban="DE89 3704 0044 0532 0130 00", ccy="EUR", closing="1640.00"
+    )
+
+    [statement] = bank_statement_import(data=document(day), actor=ops)
+
+    assert (statement.account, statement.closing_balance) == (IBAN, Decimal("1640.00"))
+    assert list(statement.entries.order_by("position").values_list("entry_key", "direction", "amount")) == [
+        ("pos:STMT-2026-11-04:1", "CRDT", Decimal("250.00")),
+        ("pos:STMT-2026-11-04:2", "CRDT", Decimal("250.00")),
+        ("pos:STMT-2026-11-04:3", "CRDT", Decimal("100.00")),
+        ("pos:STMT-2026-11-04:4", "CRDT", Decimal("120.00")),
+        ("ref:BR-8", "DBIT", Decimal("80.00")),
+    ]
+    eod = "STMT-2026-11-04-EOD"
+    [end_of_day] = bank_statement_import(
+        data=document(
+            stmt([ntry("80.00", "DBIT", ccy="EUR", ref="BR-8")], id=eod, ccy="EUR", opening="1640.00")
+        ),
+        actor=ops,
+    )
+    assert (end_of_day.entries_new, end_of_day.entries_already_stored) == (0, 1)
+    with pytest.raises(
+        Refused,
+        match=f"Statement {eod}-2 entry 1 has key ref:BR-8, already stored from statement "
+        "STMT-2026-11-04 entry 5 with other content",
+    ):
+        bank_statement_import(
+            data=document(stmt([ntry("85.00", "DBIT", ccy="EUR", ref="BR-8")], id=f"{eod}-2", ccy="EUR")),
+            actor=ops,
+        )
