@@ -105,7 +105,7 @@ def _remittance(tx: Element | None) -> str:
 
 
 def _detail(tx: Element, k: int, *, entry_where: str, direction: str, currency: str,
-            amount: Decimal | None) -> ParsedDetail:
+            amount: Decimal | None) -> ParsedDetail | None:
     where = f"{entry_where} transaction {k}"
     amt = _find(tx, "Amt")
     if amt is None:
