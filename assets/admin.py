@@ -12,6 +12,7 @@ from assets.collateral import collateral
 from assets.models import (
     Appraisal,
     BankEntry,
+    BankEntryDetail,
     BankStatement,
     Counterparty,
     Device,
@@ -367,7 +368,25 @@ class MeterImportBatchAdmin(UploadAdminMixin, ReadOnlyAdmin):
 
 class BankEntryInline(ReadOnlyInline):
     model = BankEntry
-    fields = ["booking_date", "bank_reference", "direction", "amount", "counterparty_name", "category"]
+    fields = ["position", "booking_date", "entry_key", "direction", "amount", "counterparty_name", "category",
+              "reversal_of"]
+    readonly_fields = fields
+
+
+class BankEntryDetailInline(ReadOnlyInline):
+    model = BankEntryDetail
+    show_change_link = False
+    fields = ["position", "direction", "amount", "currency", "bank_reference", "end_to_end_id",
+              "counterparty_name", "counterparty_account", "remittance_info"]
+    readonly_fields = fields
+
+
+class BankReversalInline(ReadOnlyInline):
+    model = BankEntry
+    fk_name = "reversal_of"
+    verbose_name = "reversal"
+    verbose_name_plural = "reversed by"
+    fields = ["booking_date", "entry_key", "direction", "amount", "statement"]
     readonly_fields = fields
 
 
@@ -379,7 +398,10 @@ class BankStatementAdmin(UploadAdminMixin, ReadOnlyAdmin):
     inlines = [BankEntryInline]
     upload_permission = "assets.import_bankstatement"
     upload_title = "Import a bank statement (camt.053 XML or CSV)"
-    upload_help = "A statement already imported is refused; entries already stored are kept once."
+    upload_help = ("The whole file is imported or nothing: a statement already imported, one that does "
+                   "not add up (opening + entries = closing), a bad amount or account, or an entry whose "
+                   "bank reference comes back with other content is refused. Entries already stored are "
+                   "kept once.")
 
     def run_import(self, request, upload) -> str:
         statements = bank.bank_statement_import(data=upload.read(), actor=request.user, filename=upload.name)
@@ -389,8 +411,9 @@ class BankStatementAdmin(UploadAdminMixin, ReadOnlyAdmin):
 
 @admin.register(BankEntry)
 class BankEntryAdmin(ReadOnlyAdmin):
-    list_display = ["booking_date", "account", "bank_reference", "direction", "amount", "currency",
+    list_display = ["booking_date", "account", "entry_key", "direction", "amount", "currency",
                     "counterparty_name", "category"]
-    list_filter = ["category", "direction", "account"]
-    search_fields = ["bank_reference", "counterparty_name", "remittance_info"]
+    list_filter = ["category", "direction", "is_reversal", "account"]
+    search_fields = ["entry_key", "bank_reference", "end_to_end_id", "counterparty_name", "remittance_info"]
     list_select_related = ["statement"]
+    inlines = [BankEntryDetailInline, BankReversalInline]

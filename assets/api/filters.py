@@ -36,4 +36,5 @@ class MeterReadingFilter(filters.FilterSet):
 class BankEntryFilter(filters.FilterSet):
     class Meta:
         model = BankEntry
-        fields = ["statement", "category", "direction", "account", "booking_date"]
+        fields = ["statement", "category", "direction", "account", "booking_date", "is_reversal",
+                  "reversal_of", "entry_key"]

@@ -7,6 +7,7 @@ from assets import investment
 from assets.models import (
     Appraisal,
     BankEntry,
+    BankEntryDetail,
     BankStatement,
     Counterparty,
     Device,
@@ -262,13 +263,23 @@ class BankStatementSerializer(MoneySerializerMixin, serializers.ModelSerializer)
         read_only_fields = fields
 
 
+class BankEntryDetailSerializer(MoneySerializerMixin, serializers.ModelSerializer):
+    class Meta:
+        model = BankEntryDetail
+        fields = ["position", "direction", "amount", "currency", "bank_reference", "end_to_end_id",
+                  "counterparty_name", "counterparty_account", "remittance_info"]
+        read_only_fields = fields
+
+
 class BankEntrySerializer(MoneySerializerMixin, serializers.ModelSerializer):
+    details = BankEntryDetailSerializer(many=True, read_only=True)
+
     class Meta:
         model = BankEntry
-        fields = ["id", "statement", "account", "bank_reference", "end_to_end_id", "booking_date",
-                  "value_date", "direction", "amount", "currency", "counterparty_name",
-                  "counterparty_account",
-                  "remittance_info", "bank_transaction_code", "category"]
+        fields = ["id", "statement", "account", "entry_key", "position", "bank_reference", "end_to_end_id",
+                  "booking_date", "value_date", "direction", "amount", "currency", "is_reversal",
+                  "reversal_of", "counterparty_name", "counterparty_account", "remittance_info",
+                  "bank_transaction_code", "category", "details"]
         read_only_fields = fields
 
 

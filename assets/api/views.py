@@ -299,7 +299,8 @@ class BankStatementViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class BankEntryViewSet(viewsets.ReadOnlyModelViewSet):
-    """Bank entries, stored once per bank reference, classified."""
+    """Bank entries, each stored once (keyed on the bank's reference or its place in the statement),
+    with the transactions batched in them; a reversal names the entry it reverses."""
 
     serializer_class = s.BankEntrySerializer
     filterset_class = BankEntryFilter
@@ -307,7 +308,7 @@ class BankEntryViewSet(viewsets.ReadOnlyModelViewSet):
     service_checked_actions = ("classify",)
 
     def get_queryset(self):
-        return selectors.bank_entries_visible_to(self.request.user)
+        return selectors.bank_entries_visible_to(self.request.user).prefetch_related("details")
 
     @extend_schema(request=s.ClassifySerializer, summary="Correct the classification")
     @action(detail=True, methods=["post"])

@@ -1,4 +1,5 @@
-"""Bank statements (camt.053 or CSV), their entries, and the match table for reconciliation."""
+"""Bank statements (camt.053 or CSV), their entries and the transactions batched in them, and the
+match table for reconciliation."""
 
 from decimal import Decimal
 
@@ -45,7 +46,12 @@ class BankStatement(models.Model):
 
 
 class BankEntry(models.Model):
-    """One booked bank entry, stored once per account and bank reference, classified."""
+    """One booked bank entry, stored once per account and key, classified.
+
+    The key is ``ref:<AcctSvcrRef>`` (``rev:`` for a reversal) when the bank's reference is
+    present and unique within the statement, else ``pos:<statement id>:<position>``
+    (``assets/statements.py``). A reversal points at the entry it reverses.
+    """
 
     class Direction(models.TextChoices):
         CREDIT = "CRDT", "credit (money in)"
@@ -56,17 +62,28 @@ class BankEntry(models.Model):
         CERTIFICATE_SALE = "certificate_sale", "certificate sale"
         EXPENSE = "expense", "expense"
         TRANSFER = "transfer", "transfer"
+        REVERSAL = "reversal", "reversal"
         UNCLASSIFIED = "unclassified", "unclassified"
 
     statement = models.ForeignKey(BankStatement, on_delete=models.PROTECT, related_name="entries")
     account = models.CharField(max_length=64)
-    bank_reference = models.CharField(max_length=100, help_text="The bank's own reference (AcctSvcrRef).")
+    entry_key = models.CharField(max_length=128, help_text="What tells this entry from every other one on "
+                                 "the account: ref:<bank reference>, rev:<bank reference> or "
+                                 "pos:<statement id>:<position>.")
+    position = models.PositiveIntegerField(help_text="The entry's place in its statement: the Ntry's number "
+                                           "(camt.053) or the line in the file (CSV).")
+    bank_reference = models.CharField(max_length=100, blank=True,
+                                      help_text="The bank's own reference (AcctSvcrRef); blank when none.")
     end_to_end_id = models.CharField(max_length=100, blank=True)
     booking_date = models.DateField()
     value_date = models.DateField(null=True, blank=True)
     direction = models.CharField(max_length=4, choices=Direction.choices)
     amount = money_field(help_text="Always positive; the direction says which way.")
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, validators=[validate_currency])
+    is_reversal = models.BooleanField(default=False,
+                                      help_text="The bank reversed an earlier entry (RvslInd).")
+    reversal_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="reversals", help_text="The entry this one reverses.")
     counterparty_name = models.CharField(max_length=200, blank=True)
     counterparty_account = models.CharField(max_length=64, blank=True)
     remittance_info = models.CharField(max_length=500, blank=True)
@@ -79,18 +96,48 @@ class BankEntry(models.Model):
         ordering = ["-booking_date", "bank_reference"]
         verbose_name_plural = "bank entries"
         constraints = [
-            models.UniqueConstraint(fields=["account", "bank_reference"],
-                                    name="bank_entry_once_per_reference"),
+            models.UniqueConstraint(fields=["account", "entry_key"], name="bank_entry_once_per_key"),
+            models.UniqueConstraint(fields=["statement", "position"], name="bank_entry_one_per_position"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="bank_entry_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(is_reversal=True, reversal_of__isnull=False)
+                | Q(is_reversal=False, reversal_of__isnull=True),
+                name="bank_entry_reversal_has_original"),
         ]
 
     def __str__(self) -> str:
         sign = "+" if self.direction == self.Direction.CREDIT else "-"
-        return f"{self.booking_date} {sign}{format_money(self.amount, self.currency)} {self.bank_reference}"
+        return f"{self.booking_date} {sign}{format_money(self.amount, self.currency)} {self.entry_key}"
 
     @property
     def signed_amount(self) -> Decimal:
         return self.amount if self.direction == self.Direction.CREDIT else -self.amount
+
+
+class BankEntryDetail(models.Model):
+    """One transaction (camt.053 ``TxDtls``) of a booked entry; a batched entry has several, and
+    their amounts (credits minus debits, in the entry's direction) add up to the entry."""
+
+    entry = models.ForeignKey(BankEntry, on_delete=models.PROTECT, related_name="details")
+    position = models.PositiveIntegerField(help_text="The TxDtls' number within its entry.")
+    direction = models.CharField(max_length=4, choices=BankEntry.Direction.choices)
+    amount = money_field()
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, validators=[validate_currency])
+    bank_reference = models.CharField(max_length=100, blank=True)
+    end_to_end_id = models.CharField(max_length=100, blank=True)
+    counterparty_name = models.CharField(max_length=200, blank=True)
+    counterparty_account = models.CharField(max_length=64, blank=True)
+    remittance_info = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["entry", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "position"], name="bank_entry_detail_one_per_position"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="bank_entry_detail_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id}/{self.position}: {self.direction} {format_money(self.amount, self.currency)}"
 
 
 class BankEntryMatch(models.Model):
