@@ -36,6 +36,11 @@ def currency_of(row, path: str) -> str | None:
     return value or None
 
 
+def money_value(amount: Decimal, currency: str | None) -> _Amount:
+    """What ``MoneyField.to_representation`` takes: an amount with the currency of its row."""
+    return _Amount(amount, currency)
+
+
 class MoneyField(serializers.DecimalField):
     def __init__(self, *, currency: str = "currency", **kwargs):
         kwargs.setdefault("max_digits", MONEY_MAX_DIGITS)
@@ -45,7 +50,7 @@ class MoneyField(serializers.DecimalField):
 
     def get_attribute(self, instance):
         value = super().get_attribute(instance)
-        return None if value is None else _Amount(value, currency_of(instance, self.currency_path))
+        return None if value is None else money_value(value, currency_of(instance, self.currency_path))
 
     def to_representation(self, value):
         amount, currency = value if isinstance(value, _Amount) else (value, None)

@@ -25,6 +25,8 @@ from rest_framework import fields as drf_fields
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from core.api.money import MoneyField, money_value
+
 # Field classes whose ``to_representation(value)`` depends on the value alone. A subclass qualifies
 # only when it overrides neither ``to_representation`` nor ``get_attribute``: one that does may read
 # the instance (a currency beside an amount), so it keeps the ordinary path.
@@ -58,6 +60,7 @@ class Column:
     name: str  # the key in the API's row
     lookup: str  # the ``.values()`` lookup
     convert: Callable | None  # None: the value is already what the API shows (ids)
+    currency_lookup: str | None = None  # an amount: its currency's column, passed to ``convert``
 
 
 def _lookup(model: type[models.Model], source_attrs: list[str]) -> tuple[str, models.Field] | None:
@@ -79,9 +82,28 @@ def _lookup(model: type[models.Model], source_attrs: list[str]) -> tuple[str, mo
     return "__".join(source_attrs), field
 
 
+def _money_column(name: str, field: MoneyField, model: type[models.Model]) -> Column | None:
+    """An amount shown with its currency's decimals: read the amount and the currency columns."""
+    cls = type(field)
+    if (_defining_class(cls, "get_attribute") is not MoneyField
+            or _defining_class(cls, "to_representation") is not MoneyField):
+        return None
+    amount = _lookup(model, field.source_attrs)
+    currency = _lookup(model, field.currency_path.split("."))
+    if amount is None or currency is None or amount[1].is_relation or currency[1].is_relation:
+        return None
+
+    def convert(value, currency_code):
+        return field.to_representation(money_value(value, currency_code))
+
+    return Column(name, amount[0], convert, currency_lookup=currency[0])
+
+
 def _column(name: str, field: drf_fields.Field, model: type[models.Model]) -> Column | None:
     if field.source == "*" or field.default not in (drf_fields.empty, None):
         return None
+    if isinstance(field, MoneyField):
+        return _money_column(name, field, model)
     if _primary_key_only(field):
         found = _lookup(model, field.source_attrs)
         if found is None or not found[1].is_relation:
@@ -133,13 +155,19 @@ def _is_plain_datetime(column: Column) -> bool:
 def render_rows(plan: tuple[Column, ...], rows) -> list[dict]:
     """Each ``.values()`` row as the API shows it (None stays None, as DRF does)."""
     fast_datetime = _iso_datetime(timezone.get_current_timezone())
-    steps = [(c.name, c.lookup, fast_datetime if _is_plain_datetime(c) else c.convert) for c in plan]
+    steps = [(c.name, c.lookup, fast_datetime if _is_plain_datetime(c) else c.convert, c.currency_lookup)
+             for c in plan]
     out = []
     for row in rows:
         item = {}
-        for name, lookup, convert in steps:
+        for name, lookup, convert, currency in steps:
             value = row[lookup]
-            item[name] = value if value is None or convert is None else convert(value)
+            if value is None or convert is None:
+                item[name] = value
+            elif currency is None:
+                item[name] = convert(value)
+            else:
+                item[name] = convert(value, row[currency])
         out.append(item)
     return out
 
@@ -152,7 +180,7 @@ class RowListMixin:
         if plan is None:
             return super().list(request, *args, **kwargs)
         queryset = self.filter_queryset(self.get_queryset())
-        lookups = [c.lookup for c in plan]
+        lookups = [c.lookup for c in plan] + [c.currency_lookup for c in plan if c.currency_lookup]
         paginator = self.paginator
         ordering = getattr(paginator, "get_ordering", None)
         if ordering is not None:  # a cursor needs its ordering columns in the row
