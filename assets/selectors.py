@@ -24,6 +24,7 @@ from assets.models import (
     Site,
 )
 from core.clock import as_of_or_today
+from core.money import quantize
 from core.roles import sees_all
 
 AGING_BUCKETS = ("current", "30", "60", "90+")
@@ -121,13 +122,13 @@ def aging(*, as_of: date, lease: Lease | None = None, currency: str | None = Non
         "as_of": as_of,
         "buckets": list(AGING_BUCKETS),
         "by_currency": [
-            {"currency": ccy, **{b: str(v) for b, v in buckets.items()},
-             "total": str(sum(buckets.values(), zero)), "counts": counts[ccy]}
+            {"currency": ccy, **{b: quantize(v, ccy) for b, v in buckets.items()},
+             "total": quantize(sum(buckets.values(), zero), ccy), "counts": counts[ccy]}
             for ccy, buckets in sorted(totals.items())
         ],
         "by_lessee": [
-            {"currency": ccy, "lessee": name, **{b: str(v) for b, v in buckets.items()},
-             "total": str(sum(buckets.values(), zero))}
+            {"currency": ccy, "lessee": name, **{b: quantize(v, ccy) for b, v in buckets.items()},
+             "total": quantize(sum(buckets.values(), zero), ccy)}
             for (ccy, name), buckets in sorted(by_lessee.items())
         ],
     }

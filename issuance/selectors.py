@@ -73,6 +73,7 @@ class PreviewLine:
     subscription_id: int
     investor_id: int
     investor: str
+    currency: str
     requested_amount: Decimal
     allocated_amount: Decimal
 
@@ -84,6 +85,7 @@ class TranchePreview:
     tranche_id: int
     class_name: str
     seniority: int
+    currency: str
     size: Decimal
     minimum_denomination: Decimal
     demand: Decimal  # accepted requests
@@ -139,14 +141,15 @@ def close_book_preview(deal: Deal) -> CloseBookPreview:
         allocated = pro_rata(size=t.original_principal, lot=t.minimum_denomination, requested=requested)
         demand = sum(requested, zero)
         previews.append(TranchePreview(
-            tranche_id=t.pk, class_name=t.class_name, seniority=t.seniority, size=t.original_principal,
+            tranche_id=t.pk, class_name=t.class_name, seniority=t.seniority, currency=deal.currency,
+            size=t.original_principal,
             minimum_denomination=t.minimum_denomination, demand=demand, pending=t.pending,
             oversubscription=(demand / t.original_principal).quantize(RATIO_PLACES, ROUND_HALF_EVEN),
             shortfall=max(t.original_principal - demand, zero),
             allocated=sum(allocated, zero),
             lines=tuple(
                 PreviewLine(subscription_id=pk, investor_id=investor_id, investor=name,
-                            requested_amount=amount, allocated_amount=share)
+                            currency=deal.currency, requested_amount=amount, allocated_amount=share)
                 for (pk, investor_id, name, amount), share in zip(subs, allocated, strict=True)
             ),
         ))

@@ -1,6 +1,7 @@
 """REST API for collateral and cash flows: thin viewsets that parse and call services."""
 
 from datetime import date
+from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -236,7 +237,11 @@ class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
                    summary="Receivables aging (current, 30, 60, 90+) as they stood on a day")
     @action(detail=False, methods=["get"])
     def aging(self, request):
-        return Response(selectors.aging(as_of=as_of_or_today(_date_param(request))))
+        report = selectors.aging(as_of=as_of_or_today(_date_param(request)))
+        # Amounts come typed (Decimals in their currency's decimals); JSON shows them as strings.
+        rows = {part: [{k: f"{v:f}" if isinstance(v, Decimal) else v for k, v in row.items()}
+                       for row in report[part]] for part in ("by_currency", "by_lessee")}
+        return Response({**report, **rows})
 
 
 class MeterReadingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -6,7 +6,6 @@ from compliance.models import Investor
 from compliance.selectors import investors_visible_to
 from core.api.money import MoneyField, MoneySerializerMixin
 from core.api.transitions import TransitionRequestSerializer
-from core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 from issuance.models import SPV, Deal, Subscription, Tranche
 from issuance.selectors import tranches_visible_to
 
@@ -119,9 +118,9 @@ class ReleaseAllocationSerializer(TransitionRequestSerializer):
     )
 
 
-def _money(**kwargs) -> serializers.DecimalField:
-    return serializers.DecimalField(max_digits=MONEY_MAX_DIGITS,
-                                    decimal_places=MONEY_DECIMAL_PLACES, **kwargs)
+def _money(**kwargs) -> MoneyField:
+    """An amount of the preview, shown with the deal currency's decimals (each row carries it)."""
+    return MoneyField(read_only=True, **kwargs)
 
 
 class PreviewLineSerializer(serializers.Serializer):

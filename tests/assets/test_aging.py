@@ -44,11 +44,11 @@ def test_buckets_by_days_past_due(ops):
     assert report["by_currency"] == [
         {
             "currency": "USD",
-            "current": "2000.00",
-            "30": "1600.00",
-            "60": "2000.00",
-            "90+": "2000.00",
-            "total": "7600.00",
+            "current": Decimal("2000.00"),
+            "30": Decimal("1600.00"),
+            "60": Decimal("2000.00"),
+            "90+": Decimal("2000.00"),
+            "total": Decimal("7600.00"),
             "counts": {"current": 2, "30": 2, "60": 2, "90+": 2},
         }
     ]
@@ -56,11 +56,11 @@ def test_buckets_by_days_past_due(ops):
         {
             "currency": "USD",
             "lessee": "Alpha AI Ltd",
-            "current": "2000.00",
-            "30": "1600.00",
-            "60": "2000.00",
-            "90+": "2000.00",
-            "total": "7600.00",
+            "current": Decimal("2000.00"),
+            "30": Decimal("1600.00"),
+            "60": Decimal("2000.00"),
+            "90+": Decimal("2000.00"),
+            "total": Decimal("7600.00"),
         }
     ]
 
@@ -79,8 +79,8 @@ def test_credit_notes_and_written_off_invoices_are_not_receivables(ops, business
 
     report = aging(as_of=AS_OF)
 
-    assert report["by_currency"][0]["90+"] == "900.00"
-    assert report["by_currency"][0]["total"] == "900.00"
+    assert report["by_currency"][0]["90+"] == Decimal("900.00")
+    assert report["by_currency"][0]["total"] == Decimal("900.00")
 
 
 def test_a_past_day_sees_the_receivables_of_that_day(ops, business_day):
@@ -106,13 +106,14 @@ def test_a_past_day_sees_the_receivables_of_that_day(ops, business_day):
     today = aging(as_of=date(2026, 12, 31))
 
     # 1 April: January 600.00 left (29 days past due), February 1,000.00 (1 day); March not issued yet
-    assert on_1_april["by_currency"] == [{"currency": "USD", "current": "1600.00", "30": "0.00", "60": "0.00",
-                                         "90+": "0.00", "total": "1600.00",
+    assert on_1_april["by_currency"] == [{"currency": "USD", "current": Decimal("1600.00"),
+                                         "30": Decimal("0"), "60": Decimal("0"), "90+": Decimal("0"),
+                                         "total": Decimal("1600.00"),
                                          "counts": {"current": 2, "30": 0, "60": 0, "90+": 0}}]
     # 20 April: January paid that day, February written off on the 15th, March issued on the 5th
-    assert on_20_april["by_currency"][0]["total"] == "1000.00"
+    assert on_20_april["by_currency"][0]["total"] == Decimal("1000.00")
     assert on_20_april["by_currency"][0]["counts"] == {"current": 1, "30": 0, "60": 0, "90+": 0}
-    assert today["by_currency"][0]["90+"] == "1000.00"
+    assert today["by_currency"][0]["90+"] == Decimal("1000.00")
 
 
 def test_an_as_of_in_the_future_is_refused_over_the_api(ops, api):
@@ -123,3 +124,16 @@ def test_an_as_of_in_the_future_is_refused_over_the_api(ops, api):
                                                             "2026-12-31."]}
     with pytest.raises(InvalidInput):
         aging(as_of=date(2027, 1, 1))
+
+
+def test_the_api_shows_aging_amounts_with_the_currency_decimals(ops, api, business_day):
+    business_day(date(2026, 12, 31))
+    lease = make_lease(actor=ops, devices=[make_gpu_server(actor=ops)], minimum="1000.00",
+                       start=date(2026, 1, 1))
+    issue(lease, date(2026, 1, 1), date(2026, 2, 5), ops)
+
+    body = api(ops).get("/api/v1/invoices/aging/", {"as_of": "2026-03-01"}).json()
+
+    assert body["by_currency"] == [{"currency": "USD", "current": "1000.00", "30": "0.00", "60": "0.00",
+                                    "90+": "0.00", "total": "1000.00",
+                                    "counts": {"current": 1, "30": 0, "60": 0, "90+": 0}}]

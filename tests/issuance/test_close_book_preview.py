@@ -35,7 +35,8 @@ def test_the_preview_gives_demand_ratio_and_pro_rata_per_tranche(book):
     def line(name, requested, allocated):
         sub = subs[name]
         return PreviewLine(subscription_id=sub.pk, investor_id=sub.investor_id, investor=f"{name} Ltd",
-                           requested_amount=Decimal(requested), allocated_amount=Decimal(allocated))
+                           currency="USD", requested_amount=Decimal(requested),
+                           allocated_amount=Decimal(allocated))
 
     assert preview == CloseBookPreview(
         deal_id=deal.pk, currency="USD", can_close=False,
@@ -43,7 +44,8 @@ def test_the_preview_gives_demand_ratio_and_pro_rata_per_tranche(book):
                  "Class 2 is short by 1,000,000.00 USD (2,000,000.00 USD accepted of 3,000,000.00 USD)."),
         tranches=(
             TranchePreview(
-                tranche_id=senior.pk, class_name="Class 1", seniority=1, size=Decimal("7000000.00"),
+                tranche_id=senior.pk, class_name="Class 1", seniority=1, currency="USD",
+                size=Decimal("7000000.00"),
                 minimum_denomination=Decimal("100000.00"), demand=Decimal("12000000.00"), pending=0,
                 oversubscription=Decimal("1.7143"), shortfall=Decimal("0.00"),
                 allocated=Decimal("7000000.00"),
@@ -51,7 +53,8 @@ def test_the_preview_gives_demand_ratio_and_pro_rata_per_tranche(book):
                 lines=(line("A", "6000000.00", "3500000.00"), line("B", "4000000.00", "2300000.00"),
                        line("C", "2000000.00", "1200000.00"))),
             TranchePreview(
-                tranche_id=junior.pk, class_name="Class 2", seniority=2, size=Decimal("3000000.00"),
+                tranche_id=junior.pk, class_name="Class 2", seniority=2, currency="USD",
+                size=Decimal("3000000.00"),
                 minimum_denomination=Decimal("100000.00"), demand=Decimal("2000000.00"), pending=1,
                 oversubscription=Decimal("0.6667"), shortfall=Decimal("1000000.00"),
                 allocated=Decimal("2000000.00"),
