@@ -4,9 +4,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 
 from assets.collateral import collateral
 from assets.models import (
@@ -28,77 +27,10 @@ from assets.models import (
 )
 from assets.services import bank, fleet, invoicing, late_usage, leasing, metering
 from core import clock
-from core.admin_money import MoneyAdminMixin
+from core.admin_base import ReadOnlyAdmin, ReadOnlyInline, UploadAdminMixin
 from core.admin_transitions import ServiceAdmin, TransitionAdmin
 from core.errors import Refused
 from issuance.models import Deal
-
-
-class ReadOnlyAdmin(MoneyAdminMixin, admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class ReadOnlyInline(MoneyAdminMixin, admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class UploadForm(forms.Form):
-    file = forms.FileField()
-
-
-class UploadAdminMixin:
-    """Adds an 'Import a file' page to a changelist; the import runs through a service."""
-
-    upload_permission = ""
-    upload_title = ""
-    upload_help = ""
-    change_list_template = "admin/assets/change_list_upload.html"
-
-    def get_urls(self):
-        opts = self.model._meta
-        return [path("upload/", self.admin_site.admin_view(self.upload_view),
-                     name=f"{opts.app_label}_{opts.model_name}_upload"), *super().get_urls()]
-
-    def changelist_view(self, request, extra_context=None):
-        extra = {}
-        if request.user.has_perm(self.upload_permission):
-            opts = self.model._meta
-            extra["upload_url"] = reverse(f"admin:{opts.app_label}_{opts.model_name}_upload")
-        return super().changelist_view(request, {**extra, **(extra_context or {})})
-
-    def upload_view(self, request):
-        if not request.user.has_perm(self.upload_permission):
-            raise PermissionDenied
-        form = UploadForm(request.POST or None, request.FILES or None)
-        errors = []
-        if request.method == "POST" and form.is_valid():
-            try:
-                text = self.run_import(request, form.cleaned_data["file"])
-            except Refused as exc:
-                messages.error(request, exc.message)
-                errors = exc.reasons if len(exc.reasons) > 1 else []
-            else:
-                messages.success(request, text)
-                opts = self.model._meta
-                return redirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
-                   "title": self.upload_title, "help": self.upload_help, "errors": errors}
-        return TemplateResponse(request, "admin/assets/upload.html", context)
 
 
 class CollateralForm(forms.Form):

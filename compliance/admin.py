@@ -10,7 +10,7 @@ from compliance.models import (
     KycCase,
     Wallet,
 )
-from core.admin_money import MoneyAdminMixin
+from core.admin_base import ReadOnlyWithHistoryAdmin
 from core.admin_transitions import AuditEventInline, ServiceAdmin, TransitionAdmin
 
 
@@ -38,21 +38,6 @@ class InvestorAdmin(ServiceAdmin):
     update_kwarg = "investor"
 
 
-class ReadOnlyAdmin(MoneyAdminMixin, admin.ModelAdmin):
-    """Written only by services (the queue, the API); the admin shows them with their history."""
-
-    inlines = [AuditEventInline]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(KycCase)
 class KycCaseAdmin(TransitionAdmin):
     list_display = ["id", "investor", "kind", "state", "risk_rating", "assignee", "refresh_due", "created_at"]
@@ -70,7 +55,7 @@ class KycCaseAdmin(TransitionAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(ReadOnlyAdmin):
+class DocumentAdmin(ReadOnlyWithHistoryAdmin):
     list_display = ["id", "investor", "kind", "content_type", "size", "state", "evidence_expires_on"]
     list_filter = ["kind", "state", "content_type"]
     search_fields = ["investor__legal_name", "original_name", "sha256"]
@@ -79,7 +64,7 @@ class DocumentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(InvestorClassification)
-class InvestorClassificationAdmin(ReadOnlyAdmin):
+class InvestorClassificationAdmin(ReadOnlyWithHistoryAdmin):
     list_display = ["investor", "regime", "investor_class", "test_passed", "valid_from", "valid_until",
                     "revoked_at"]
     list_filter = ["regime", "investor_class"]
@@ -88,14 +73,14 @@ class InvestorClassificationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Wallet)
-class WalletAdmin(ReadOnlyAdmin):
+class WalletAdmin(ReadOnlyWithHistoryAdmin):
     list_display = ["address", "investor", "verified_at"]
     search_fields = ["address", "investor__legal_name"]
     list_select_related = ["investor"]
 
 
 @admin.register(DealEligibility)
-class DealEligibilityAdmin(ReadOnlyAdmin):
+class DealEligibilityAdmin(ReadOnlyWithHistoryAdmin):
     money_currency = "deal.currency"
     list_display = ["deal", "allowed_classes", "blocked_jurisdictions", "minimum_subscription",
                     "maximum_investors"]
