@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every benchmark against a throwaway PostgreSQL and Redis on loopback; one figure per line.
-# Usage: bash bench/run.sh   (make bench). What the figures mean: bench/README.md.
+# Usage: bash bench/run.sh [NAME...]   (make bench runs them all; names: allocation screening api
+# chain metering). What the figures mean: bench/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -28,16 +29,27 @@ export DJANGO_SETTINGS_MODULE=bench.settings
 .venv/bin/python manage.py migrate --noinput -v0
 
 FIGURES=$RUN_DIR/figures.txt
-echo "==> allocation: close the book of 10,000 subscriptions"
-.venv/bin/python -m bench.allocation | tee -a "$FIGURES"
-echo "==> screening: 10,000 investors against a 50,000-entry list"
-.venv/bin/python -m bench.screening | tee -a "$FIGURES"
-echo "==> API list latency"
-bash bench/api_latency.sh "$RUN_DIR" | tee -a "$FIGURES"
-echo "==> chain: index 100,000 Transfer events from anvil (raw vs web3.py), payout gas"
-.venv/bin/python -m bench.chain_indexer | tee -a "$FIGURES"
-
-echo "==> metering: one year of hourly metering for 2,000 GPU servers (17.5 million rows)"
-.venv/bin/python -m bench.metering | tee -a "$FIGURES"
+WANT=" ${*:-allocation screening api chain metering} "
+want() { [[ "$WANT" == *" $1 "* ]]; }
+if want allocation; then
+  echo "==> allocation: close the book of 10,000 subscriptions"
+  .venv/bin/python -m bench.allocation | tee -a "$FIGURES"
+fi
+if want screening; then
+  echo "==> screening: 10,000 investors against a 50,000-entry list"
+  .venv/bin/python -m bench.screening | tee -a "$FIGURES"
+fi
+if want api; then
+  echo "==> API list latency"
+  bash bench/api_latency.sh "$RUN_DIR" | tee -a "$FIGURES"
+fi
+if want chain; then
+  echo "==> chain: index 100,000 Transfer events from anvil (raw vs web3.py), payout gas"
+  .venv/bin/python -m bench.chain_indexer | tee -a "$FIGURES"
+fi
+if want metering; then
+  echo "==> metering: one year of hourly metering for 2,000 GPU servers (17.5 million rows)"
+  .venv/bin/python -m bench.metering | tee -a "$FIGURES"
+fi
 echo "==> figures: $(date +%F), $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
 cat "$FIGURES"
