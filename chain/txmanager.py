@@ -58,6 +58,13 @@ EXPLAIN = {
     "EnforcedPause": "the token is paused",
     "InsufficientUnfrozenBalance": "wallet {0} has only {1} unfrozen base units, {2} needed",
     "BatchAlreadyPaid": "distribution {0} batch {1} was already paid",
+    "HolderAlreadyPaid": "wallet {1} was already paid {2} base units in distribution {0}",
+    "ZeroAmount": "the amount for wallet {0} is zero",
+    "RecordDateAlreadyPaid": "token {0} pays its holders of record date {1} as distribution {2} already",
+    "SnapshotAlreadyPaid": "snapshot {1} of token {0} is paid as distribution {2} already",
+    "InvalidRecordDate": "record date {0} is not a YYYYMMDD date",
+    "EmptySnapshotHash": "the snapshot hash is empty",
+    "InsufficientFunds": "the payout contract holds {0} base units of its stablecoin, {1} needed",
     "BatchTooLarge": "a batch of {0} exceeds the maximum of {1}",
     "AccessControlUnauthorizedAccount": "signer {0} lacks role {1}",
     "AlreadyRegistered": "wallet {0} is already in the identity registry",
@@ -76,7 +83,7 @@ class ChainRevert(Refused):
             text = f"The chain refuses this transaction: {raw_message or 'reverted without a reason'}."
         else:
             template = EXPLAIN.get(error.name)
-            why = template.format(*error.args) if template else str(error)
+            why = template.format(*error.shown()) if template else str(error)
             text = f"The chain refuses this transaction: {why} ({error.name})."
         super().__init__(text)
 
