@@ -414,16 +414,28 @@ def drive(tx: ChainTransaction, *, rpc: RPC | None = None, wait_seconds: float =
         time.sleep(0.2)
 
 
-def recover(*, rpc: RPC | None = None) -> dict[str, int]:
-    """Continue every open intent, lowest nonce first, from what the chain says. Safe to repeat."""
+def recover(*, rpc: RPC | None = None, wait_seconds: float = 0.0) -> dict[str, int]:
+    """Continue every open intent, lowest nonce first, from what the chain says. Safe to repeat.
+
+    Every intent is first taken as far as it goes now (signed, broadcast, followed once); then,
+    with ``wait_seconds``, each still unmined one is followed until its receipt arrives or the
+    time is up. Returns how many of the intents end in each state.
+    """
     rpc = rpc or get_rpc()
+    open_ids = list(
+        ChainTransaction.objects.filter(state__in=ChainTransaction.OPEN_STATES, chain_id=settings.CHAIN_ID)
+        .order_by("signer_id", "nonce")
+        .values_list("id", flat=True)
+    )
+    states = {pk: drive(ChainTransaction.objects.get(pk=pk), rpc=rpc).state for pk in open_ids}
+    deadline = time.monotonic() + wait_seconds
+    for pk, state in states.items():
+        if state in (State.SIGNED, State.BROADCAST):
+            remaining = max(0.0, deadline - time.monotonic())
+            states[pk] = drive(ChainTransaction.objects.get(pk=pk), rpc=rpc, wait_seconds=remaining).state
     counts: dict[str, int] = {}
-    open_ids = ChainTransaction.objects.filter(
-        state__in=ChainTransaction.OPEN_STATES, chain_id=settings.CHAIN_ID
-    ).order_by("signer_id", "nonce")
-    for pk in open_ids.values_list("id", flat=True):
-        tx = drive(ChainTransaction.objects.get(pk=pk), rpc=rpc)
-        counts[tx.state] = counts.get(tx.state, 0) + 1
+    for state in states.values():
+        counts[state] = counts.get(state, 0) + 1
     return counts
 
 
