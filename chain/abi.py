@@ -77,9 +77,12 @@ class DecodedError:
     name: str
     args: tuple
 
+    def shown(self) -> tuple[str, ...]:
+        """The arguments as people read them (bytes as 0x-hex)."""
+        return tuple(_show(a) for a in self.args)
+
     def __str__(self) -> str:
-        shown = ", ".join(_show(a) for a in self.args)
-        return f"{self.name}({shown})"
+        return f"{self.name}({', '.join(self.shown())})"
 
 
 def _show(value: Any) -> str:

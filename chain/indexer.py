@@ -313,34 +313,27 @@ HEADER_COLUMNS = ("chain_id", "number", "hash", "parent_hash")
 
 
 def _upsert(model, columns: tuple[str, ...], rows: list[tuple], conflict: tuple[str, ...]) -> None:
-    """INSERT ... ON CONFLICT DO UPDATE; on PostgreSQL through COPY into a temporary table."""
+    """COPY into a temporary table, then INSERT ... SELECT ... ON CONFLICT DO UPDATE (PostgreSQL)."""
     if not rows:
         return
     table = model._meta.db_table
     cols = ", ".join(columns)
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in conflict)
     on_conflict = f"ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {updates}"
+    tmp = f"tmp_{table}"
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write("\t".join(_copy_text(v) for v in row))
+        buffer.write("\n")
     with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            tmp = f"tmp_{table}"
-            cur.execute(
-                f"CREATE TEMP TABLE IF NOT EXISTS {tmp} ON COMMIT DELETE ROWS AS "  # noqa: S608
-                f"SELECT {cols} FROM {table} WITH NO DATA"
-            )
-            buffer = io.StringIO()
-            for row in rows:
-                buffer.write("\t".join(_copy_text(v) for v in row))
-                buffer.write("\n")
-            with cur.cursor.copy(f"COPY {tmp} ({cols}) FROM STDIN") as copy:
-                copy.write(buffer.getvalue())
-            cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {tmp} {on_conflict}")  # noqa: S608
-            cur.execute(f"TRUNCATE {tmp}")
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            cur.executemany(
-                f"INSERT INTO {table} ({cols}) VALUES ({marks}) {on_conflict}",  # noqa: S608
-                [tuple(str(v) if isinstance(v, int) and abs(v) > 2**62 else v for v in row) for row in rows],
-            )
+        cur.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {tmp} ON COMMIT DELETE ROWS AS "  # noqa: S608
+            f"SELECT {cols} FROM {table} WITH NO DATA"
+        )
+        with cur.cursor.copy(f"COPY {tmp} ({cols}) FROM STDIN") as copy:
+            copy.write(buffer.getvalue())
+        cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {tmp} {on_conflict}")  # noqa: S608
+        cur.execute(f"TRUNCATE {tmp}")
 
 
 def _copy_text(value) -> str:

@@ -75,7 +75,10 @@ class ChainTransaction(ConcurrentTransitionMixin, models.Model):
 
     class Meta:
         ordering = ["-id"]
-        permissions = [("follow_chaintransaction", "Can ask the chain about a transaction now")]
+        permissions = [
+            ("follow_chaintransaction", "Can ask the chain about a transaction now"),
+            ("pay_distribution", "Can pay a distribution to token holders on chain"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["signer", "nonce"], name="chaintx_one_intent_per_nonce"),
             models.CheckConstraint(

@@ -82,6 +82,10 @@ class RPC:
             results.append(reply["result"])
         return results
 
+    def close(self) -> None:
+        """Close the HTTP session's pooled connections (a thread that made its own client does this)."""
+        self._session.close()
+
     # ---- conveniences
 
     def block_number(self) -> int:

@@ -58,6 +58,13 @@ EXPLAIN = {
     "EnforcedPause": "the token is paused",
     "InsufficientUnfrozenBalance": "wallet {0} has only {1} unfrozen base units, {2} needed",
     "BatchAlreadyPaid": "distribution {0} batch {1} was already paid",
+    "HolderAlreadyPaid": "wallet {1} was already paid {2} base units in distribution {0}",
+    "ZeroAmount": "the amount for wallet {0} is zero",
+    "RecordDateAlreadyPaid": "token {0} pays its holders of record date {1} as distribution {2} already",
+    "SnapshotAlreadyPaid": "snapshot {1} of token {0} is paid as distribution {2} already",
+    "InvalidRecordDate": "record date {0} is not a YYYYMMDD date",
+    "EmptySnapshotHash": "the snapshot hash is empty",
+    "InsufficientFunds": "the payout contract holds {0} base units of its stablecoin, {1} needed",
     "BatchTooLarge": "a batch of {0} exceeds the maximum of {1}",
     "AccessControlUnauthorizedAccount": "signer {0} lacks role {1}",
     "AlreadyRegistered": "wallet {0} is already in the identity registry",
@@ -76,7 +83,7 @@ class ChainRevert(Refused):
             text = f"The chain refuses this transaction: {raw_message or 'reverted without a reason'}."
         else:
             template = EXPLAIN.get(error.name)
-            why = template.format(*error.args) if template else str(error)
+            why = template.format(*error.shown()) if template else str(error)
             text = f"The chain refuses this transaction: {why} ({error.name})."
         super().__init__(text)
 
@@ -407,16 +414,28 @@ def drive(tx: ChainTransaction, *, rpc: RPC | None = None, wait_seconds: float =
         time.sleep(0.2)
 
 
-def recover(*, rpc: RPC | None = None) -> dict[str, int]:
-    """Continue every open intent, lowest nonce first, from what the chain says. Safe to repeat."""
+def recover(*, rpc: RPC | None = None, wait_seconds: float = 0.0) -> dict[str, int]:
+    """Continue every open intent, lowest nonce first, from what the chain says. Safe to repeat.
+
+    Every intent is first taken as far as it goes now (signed, broadcast, followed once); then,
+    with ``wait_seconds``, each still unmined one is followed until its receipt arrives or the
+    time is up. Returns how many of the intents end in each state.
+    """
     rpc = rpc or get_rpc()
+    open_ids = list(
+        ChainTransaction.objects.filter(state__in=ChainTransaction.OPEN_STATES, chain_id=settings.CHAIN_ID)
+        .order_by("signer_id", "nonce")
+        .values_list("id", flat=True)
+    )
+    states = {pk: drive(ChainTransaction.objects.get(pk=pk), rpc=rpc).state for pk in open_ids}
+    deadline = time.monotonic() + wait_seconds
+    for pk, state in states.items():
+        if state in (State.SIGNED, State.BROADCAST):
+            remaining = max(0.0, deadline - time.monotonic())
+            states[pk] = drive(ChainTransaction.objects.get(pk=pk), rpc=rpc, wait_seconds=remaining).state
     counts: dict[str, int] = {}
-    open_ids = ChainTransaction.objects.filter(
-        state__in=ChainTransaction.OPEN_STATES, chain_id=settings.CHAIN_ID
-    ).order_by("signer_id", "nonce")
-    for pk in open_ids.values_list("id", flat=True):
-        tx = drive(ChainTransaction.objects.get(pk=pk), rpc=rpc)
-        counts[tx.state] = counts.get(tx.state, 0) + 1
+    for state in states.values():
+        counts[state] = counts.get(state, 0) + 1
     return counts
 
 

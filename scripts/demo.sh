@@ -31,10 +31,10 @@ if [ ! -f var/pg/data/PG_VERSION ]; then rm -rf var/anvil; fi
 start_demo_postgres "$PWD/var/pg" "${DEMO_PG_PORT:-54329}"
 start_redis "$RUN_DIR"
 mkdir -p var/anvil
-# --state loads the chain on start and writes it back on exit (and every 10 s, so a killed demo loses
-# at most the last seconds; chain_demo then redeploys); historical states are kept for record-date
-# snapshots.
-start_anvil "$RUN_DIR" --state var/anvil/state.json --state-interval 10 --preserve-historical-states
+# --state loads the chain on start and writes it back on exit (and every 5 s, so a killed demo loses
+# at most the last seconds; chain_demo then resets and redeploys); historical states are kept for
+# record-date snapshots.
+start_anvil "$RUN_DIR" --state var/anvil/state.json --state-interval 5 --preserve-historical-states
 .venv/bin/python manage.py migrate --noinput -v0
 .venv/bin/python manage.py collectstatic --noinput -v0
 .venv/bin/python manage.py load_demo

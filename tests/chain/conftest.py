@@ -5,7 +5,6 @@ after it as before (the database is rolled back by pytest-django as usual).
 """
 
 import os
-import time
 
 import pytest
 from eth_account import Account
@@ -21,6 +20,7 @@ Account.enable_unaudited_hdwallet_features()
 MNEMONIC = "test test test test test test test test test test test junk"  # anvil's public default
 DEV = [Account.from_mnemonic(MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}") for i in range(10)]
 FAR_FUTURE = 4_102_444_800  # 2100-01-01
+RECEIPT_WAIT = 30.0  # seconds at most to wait for a receipt; the wait ends when it arrives
 
 
 @pytest.fixture
@@ -31,10 +31,17 @@ def rpc(settings):
     snapshot = node.call("evm_snapshot")
     yield node
     node.call("evm_revert", snapshot)
+    node.close()
 
 
 def mine(rpc: RPC, blocks: int = 1) -> None:
     rpc.call("anvil_mine", hex(blocks))
+
+
+def send_raw(rpc: RPC, raw: str) -> dict:
+    """Send signed bytes and return the receipt once the node mined them: anvil's
+    ``eth_sendRawTransactionSync`` (EIP-7966) answers only then, so nothing polls or sleeps."""
+    return rpc.call("eth_sendRawTransactionSync", raw)
 
 
 def send_as(rpc: RPC, account, to: str, data: str) -> dict:
@@ -50,14 +57,7 @@ def send_as(rpc: RPC, account, to: str, data: str) -> dict:
         "data": data,
         "value": 0,
     }
-    tx_hash = rpc.call("eth_sendRawTransaction", "0x" + account.sign_transaction(tx).raw_transaction.hex())
-    # anvil mines on send, but under load the receipt can appear a moment after the call returns.
-    for _ in range(100):
-        receipt = rpc.call("eth_getTransactionReceipt", tx_hash)
-        if receipt is not None:
-            return receipt
-        time.sleep(0.05)
-    raise AssertionError(f"no receipt for {tx_hash} after 5 s")
+    return send_raw(rpc, "0x" + account.sign_transaction(tx).raw_transaction.hex())
 
 
 def revert_name(rpc: RPC, sender: str, to: str, data: str) -> str:

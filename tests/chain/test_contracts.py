@@ -1,5 +1,5 @@
 """The contracts on a real anvil: registry enforcement, freezing, forced transfer, recovery,
-pause, batch bounds, payout batches - each refusal names its custom error and changes nothing."""
+pause, batch bounds - each refusal names its custom error and changes nothing."""
 
 import pytest
 
@@ -158,20 +158,3 @@ def test_batches_are_bounded(deployed):
     deployed.token_tx("batchMint", [ALICE.address] * 3, [1, 2, 3])
     assert deployed.token_call("balanceOf", ALICE.address) == 6
 
-
-def test_payout_pays_a_batch_once_and_refuses_the_replay(deployed, rpc):
-    from chain import services
-
-    coin, payout = deployed.coin, deployed.payout
-    deployed.agent("MockStablecoin", coin.address, "mint", payout.address, 1_000_000)
-    dist = b"\x01" * 32
-    deployed.agent("Payout", payout.address, "payBatch", dist, 1, [ALICE.address, BOB.address], [600, 400])
-
-    with pytest.raises(ChainRevert, match="BatchAlreadyPaid"):
-        deployed.agent("Payout", payout.address, "payBatch", dist, 1, [ALICE.address], [1])
-    balance = [
-        services.call("MockStablecoin", coin.address, "balanceOf", w.address, rpc=rpc) for w in (ALICE, BOB)
-    ]
-    assert balance == [600, 400]
-    assert services.call("Payout", payout.address, "batchPaid", dist, 1, rpc=rpc) is True
-    assert services.call("Payout", payout.address, "batchPaid", dist, 2, rpc=rpc) is False

@@ -9,7 +9,7 @@ from chain.models import ChainTransaction
 from chain.rpc import RPC, NodeUnavailable
 from chain.signer import signer_account
 from chain.tasks import follow_transactions
-from tests.chain.conftest import requires_chain
+from tests.chain.conftest import RECEIPT_WAIT, requires_chain
 from tests.chain.test_txmanager import ALICE, mint_intent
 
 pytestmark = requires_chain
@@ -62,8 +62,8 @@ def test_once_the_node_is_back_the_intent_lands_exactly_once(deployed, signed_in
     with pytest.raises(NodeUnavailable):
         txmanager.recover(rpc=RPC(DEAD_NODE, timeout=2))
 
-    txmanager.recover(rpc=rpc)
-    txmanager.recover(rpc=rpc)
+    txmanager.recover(rpc=rpc, wait_seconds=RECEIPT_WAIT)
+    txmanager.recover(rpc=rpc, wait_seconds=RECEIPT_WAIT)
 
     signed_intent.refresh_from_db()
     assert (signed_intent.state, signed_intent.broadcast_count) == ("mined", 1)

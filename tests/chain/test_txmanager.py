@@ -9,10 +9,11 @@ from django.db import connection
 
 from chain import abi, txmanager
 from chain.models import ChainTransaction
+from chain.rpc import RPC
 from chain.signer import signer_account
 from core.errors import Refused
 from core.models import AuditEvent
-from tests.chain.conftest import DEV, mine, requires_chain
+from tests.chain.conftest import DEV, RECEIPT_WAIT, mine, requires_chain, send_raw
 
 pytestmark = requires_chain
 ALICE = DEV[1]
@@ -51,8 +52,8 @@ def test_a_crash_after_each_step_lands_exactly_one_transaction(minting, monkeypa
         mint_intent(minting)
     monkeypatch.setattr(txmanager, "_checkpoint", lambda at, tx: None)
 
-    txmanager.recover(rpc=rpc)
-    txmanager.recover(rpc=rpc)  # recovering twice does no harm
+    txmanager.recover(rpc=rpc, wait_seconds=RECEIPT_WAIT)
+    txmanager.recover(rpc=rpc, wait_seconds=RECEIPT_WAIT)  # recovering twice does no harm
     again = mint_intent(minting)  # nor does the business retrying with the same key
 
     tx = ChainTransaction.objects.get(idempotency_key="mint:crash-test")
@@ -90,7 +91,7 @@ def test_a_crash_inside_the_signing_transaction_stores_nothing_and_recovery_sign
     assert (tx.state, tx.raw_transaction) == ("planned", "")
     monkeypatch.setattr(txmanager, "_advance", real_advance)
 
-    txmanager.recover(rpc=minting.rpc)
+    txmanager.recover(rpc=minting.rpc, wait_seconds=RECEIPT_WAIT)
 
     tx.refresh_from_db()
     assert tx.raw_transaction == seen["raw"]  # deterministic signature over the stored fields
@@ -107,9 +108,9 @@ def test_a_dropped_transaction_is_rebroadcast_with_the_same_signed_bytes(minting
         rpc.call("anvil_dropTransaction", tx_hash)  # the node forgets it (restart, eviction)
         assert rpc.call("eth_getTransactionByHash", tx_hash) is None
 
-        txmanager.recover(rpc=rpc)
+        txmanager.recover(rpc=rpc)  # automine is off: rebroadcast, nothing to wait for
         mine(rpc)
-        txmanager.recover(rpc=rpc)
+        txmanager.recover(rpc=rpc, wait_seconds=RECEIPT_WAIT)
     finally:
         rpc.call("evm_setAutomine", True)
     tx.refresh_from_db()
@@ -140,7 +141,7 @@ def test_an_intent_whose_nonce_another_transaction_took_is_marked_replaced(minti
             "value": 1,
         }
     )
-    rpc.call("eth_sendRawTransaction", "0x" + other.raw_transaction.hex())
+    assert send_raw(rpc, "0x" + other.raw_transaction.hex())["status"] == "0x1"
 
     txmanager.recover(rpc=rpc)
 
@@ -151,7 +152,7 @@ def test_an_intent_whose_nonce_another_transaction_took_is_marked_replaced(minti
 
 def test_confirmed_past_the_depth_and_a_mined_revert_is_failed_with_its_reason(minting, settings):
     rpc = minting.rpc
-    tx = mint_intent(minting)
+    tx = txmanager.wait_mined(mint_intent(minting), rpc=rpc, timeout=RECEIPT_WAIT)
     mine(rpc, settings.CHAIN_CONFIRMATIONS)
     assert txmanager.follow(tx, rpc).state == "confirmed"
 
@@ -162,7 +163,7 @@ def test_confirmed_past_the_depth_and_a_mined_revert_is_failed_with_its_reason(m
         data=abi.encode_call("TrancheToken", "mint", DEV[6].address, 1),
         gas_limit=200_000,
         rpc=rpc,
-        wait_seconds=0,
+        wait_seconds=RECEIPT_WAIT,
     )
     assert bad.state == "failed"
     assert "WalletNotVerified" in bad.error and DEV[6].address in bad.error
@@ -211,6 +212,7 @@ def test_workers_planning_at_once_share_one_nonce_sequence(rpc, settings):
     errors = []
 
     def worker(w):
+        own = RPC(rpc.url)  # a worker has its own client and its own database connection
         try:
             for i in range(5):
                 txmanager.plan(
@@ -219,11 +221,12 @@ def test_workers_planning_at_once_share_one_nonce_sequence(rpc, settings):
                     to=registry.address,
                     data=data,
                     gas_limit=60_000,
-                    rpc=rpc,
+                    rpc=own,
                 )
         except Exception as exc:  # noqa: BLE001
             errors.append(exc)
         finally:
+            own.close()
             connection.close()
 
     threads = [threading.Thread(target=worker, args=(w,)) for w in range(4)]
@@ -236,6 +239,6 @@ def test_workers_planning_at_once_share_one_nonce_sequence(rpc, settings):
     nonces = sorted(ChainTransaction.objects.filter(purpose="noop").values_list("nonce", flat=True))
     first = nonces[0]
     assert nonces == list(range(first, first + 20))
-    txmanager.recover(rpc=rpc)
+    txmanager.recover(rpc=rpc, wait_seconds=RECEIPT_WAIT)
     assert ChainTransaction.objects.filter(purpose="noop", state="mined").count() == 20
     assert rpc.nonce(signer_account().address) == first + 20

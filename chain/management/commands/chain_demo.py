@@ -1,7 +1,10 @@
 """Deploy the demo contracts and mint the demo deals on the local chain: ``manage.py chain_demo``.
 
-Idempotent: every step is an intent keyed by the business fact, so a re-run sends nothing new.
-Investors without a verified wallet get one of anvil's public dev accounts (demo only).
+First the local chain and the database are made to agree (:func:`chain.localchain.align_local_chain`):
+when anvil restored its state file and it holds every transaction the database records, nothing is
+deployed again; otherwise the chain is reset and the demo starts over on it. Then idempotent: every
+step is an intent keyed by the business fact, so a re-run sends nothing new. Investors without a
+verified wallet get one of anvil's public dev accounts (demo only).
 """
 
 from django.conf import settings
@@ -10,6 +13,7 @@ from eth_account import Account
 
 from chain import services
 from chain.indexer import Indexer
+from chain.localchain import align_local_chain
 from chain.models import Contract
 from issuance.models import Deal, Subscription
 
@@ -30,7 +34,8 @@ class Command(BaseCommand):
         if settings.CHAIN_ID != 31337:
             self.stderr.write("chain_demo runs only against the local anvil chain (CHAIN_ID 31337).")
             return
-        self._forget_a_fresh_chain()
+        alignment = align_local_chain()
+        self.stdout.write(f"local chain {alignment.outcome}: {alignment.reason}")
         coin, payout = services.deploy_stablecoin_and_payout()
         self.stdout.write(f"stablecoin {coin.address}, payout {payout.address}")
         holders = (
@@ -55,30 +60,3 @@ class Command(BaseCommand):
             self.stdout.write(f"{deal}: {len(sent)} mint intents")
         result = Indexer().run()
         self.stdout.write(f"indexed {result.transfers} transfers and {result.events} events")
-
-    def _forget_a_fresh_chain(self) -> None:
-        """The demo keeps anvil's state in var/anvil; when it is lost while the database persists, drop
-        the local chain's rows (their contracts have no code any more), so they are deployed again."""
-        from chain.models import (
-            ChainEvent,
-            ChainTransaction,
-            HolderSnapshot,
-            IndexedBlock,
-            IndexerCursor,
-            Signer,
-            TokenTransfer,
-        )
-        from chain.rpc import get_rpc
-
-        first = Contract.objects.filter(chain_id=31337).order_by("id").first()
-        if first is None or get_rpc().call("eth_getCode", first.address, "latest") not in ("0x", "0x0", ""):
-            return
-        self.stdout.write("local chain was restarted: forgetting its old contracts and transactions")
-        HolderSnapshot.objects.filter(contract__chain_id=31337).delete()
-        for model in (TokenTransfer, ChainEvent, IndexedBlock, IndexerCursor):
-            model.objects.filter(chain_id=31337).delete()
-        # Tokens point at their registry (protected), so they go first.
-        Contract.objects.filter(chain_id=31337, registry__isnull=False).delete()
-        Contract.objects.filter(chain_id=31337).delete()
-        ChainTransaction.objects.filter(chain_id=31337).delete()
-        Signer.objects.filter(chain_id=31337).delete()
