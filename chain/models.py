@@ -77,7 +77,7 @@ class ChainTransaction(ConcurrentTransitionMixin, models.Model):
         ordering = ["-id"]
         permissions = [
             ("follow_chaintransaction", "Can ask the chain about a transaction now"),
-            ("pay_distribution", "Can pay a distribution to token holders on chain"),
+            ("pay_distribution_chaintransaction", "Can pay a distribution to token holders on chain"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["signer", "nonce"], name="chaintx_one_intent_per_nonce"),

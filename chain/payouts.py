@@ -181,7 +181,8 @@ def pay_distribution(
     distribution id, batch number): running it again with the same input sends nothing twice; with
     another batch size it is refused by the key, and on chain by the per-holder guard.
     """
-    require_system_or_perm(actor, "chain.pay_distribution", doing="pay a distribution on chain")
+    require_system_or_perm(actor, "chain.pay_distribution_chaintransaction",
+                           doing="pay a distribution on chain")
     plan = plan_payout(snapshot=snapshot, amounts=amounts, payout=payout, batch_size=batch_size)
     rpc = rpc or get_rpc()
     numbers = range(1, len(plan.batches) + 1)

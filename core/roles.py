@@ -165,7 +165,8 @@ MATRIX[TRUSTEE_AUDITOR] += ["core.view_fxrate"]
 # ask the chain about open intents now. Chain writes happen only through chain services.
 _CHAIN_VIEW = [f"chain.view_{m}" for m in ("chaintransaction", "contract", "indexercursor", "reorgalert",
                                            "tokentransfer", "chainevent", "holdersnapshot", "holderbalance")]
-MATRIX[ISSUER_OPERATIONS] += _CHAIN_VIEW + ["chain.follow_chaintransaction", "chain.pay_distribution"]
+MATRIX[ISSUER_OPERATIONS] += _CHAIN_VIEW + [
+    "chain.follow_chaintransaction", "chain.pay_distribution_chaintransaction"]
 MATRIX[COMPLIANCE_OFFICER] += _CHAIN_VIEW
 MATRIX[TRUSTEE_AUDITOR] += _CHAIN_VIEW
 

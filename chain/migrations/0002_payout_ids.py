@@ -12,6 +12,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AlterModelOptions(
             name='chaintransaction',
-            options={'ordering': ['-id'], 'permissions': [('follow_chaintransaction', 'Can ask the chain about a transaction now'), ('pay_distribution', 'Can pay a distribution to token holders on chain')]},
+            options={'ordering': ['-id'], 'permissions': [('follow_chaintransaction', 'Can ask the chain about a transaction now'), ('pay_distribution_chaintransaction', 'Can pay a distribution to token holders on chain')]},
         ),
     ]
