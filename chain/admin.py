@@ -19,18 +19,8 @@ from chain.models import (
     TokenTransfer,
 )
 from chain.rpc import NodeUnavailable, RPCError
+from core.admin_base import ReadOnlyAdmin
 from core.errors import Refused
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 def _short(value: str, n: int = 10) -> str:
