@@ -61,7 +61,7 @@ def test_staff_roles_read_hits(api, request, hit, who, count):
     assert response.data["count"] == count
     row = response.data["results"][0]
     assert (row["subject"], row["entity_id"], row["score"], row["list_version"], row["algorithm_version"],
-            row["threshold"]) == ("Boris Zanzibarov", "gcx-0001", "1.0000", "demo 2026-11-01", "gc-name-2.0",
+            row["threshold"]) == ("Boris Zanzibarov", "gcx-0001", "1.0000", "demo 2026-11-01", "gc-name-3.0",
                                   "0.8500")
 
 

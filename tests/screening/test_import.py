@@ -41,7 +41,7 @@ def test_import_keeps_the_version_and_every_column(officer, sample_bytes, django
     assert event.changes["sha256"] == [None, version.sha256]
     run = ScreeningRun.objects.get(list_version=version)
     assert (run.trigger, run.state, run.algorithm_version, str(run.threshold)) == (
-        "list_import", "queued", "gc-name-2.0", "0.8500")
+        "list_import", "queued", "gc-name-3.0", "0.8500")
     assert len(callbacks) == 1  # the background re-screen, queued after commit
 
 
