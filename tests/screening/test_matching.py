@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from screening.importer import parse_targets_csv
+from screening.formats.opensanctions import parse_targets_csv
 from screening.matching import (
     ALGORITHM_VERSION,
     THRESHOLD,
@@ -23,8 +23,8 @@ from tests.screening.conftest import SAMPLE
 def matcher() -> Matcher:
     rows = parse_targets_csv(SAMPLE.read_bytes()).rows
     return Matcher([
-        entry_from_row(r["entity_id"], r["entity_id"], r["schema"], r["name"], r["aliases"],
-                       r["birth_dates"], r["countries"], r["identifiers"])
+        entry_from_row(r["entity_id"], r["entity_id"], r["schema"], r["name"],
+                       [a["name"] for a in r["aliases"]], r["birth_dates"], r["countries"], r["identifiers"])
         for r in rows
     ])
 
