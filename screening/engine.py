@@ -18,7 +18,9 @@ def build_matcher(list_version: ListVersion) -> Matcher:
     screened = (ListAlias.objects.filter(entry__list_version=list_version)
                 .exclude(quality=ListAlias.Quality.WEAK).order_by("entry_id", "position")
                 .values_list("entry_id", "pk", "name"))
-    for entry_id, pk, name in screened.iterator(chunk_size=5000):
+    # one plain query, not a server-side cursor: a cursor is planned for its first rows, and on
+    # a freshly imported list (no statistics yet) that plan is a nested loop over both tables
+    for entry_id, pk, name in screened:
         aliases.setdefault(entry_id, []).append(Alias(pk, name))
     rows = ListEntry.objects.filter(list_version=list_version).order_by("pk").values_list(
         "pk", "entity_id", "schema", "name", "birth_dates", "countries", "identifiers")

@@ -11,12 +11,13 @@ How a name is compared (docs/screening.md says the same in prose):
    ('joint stock', 'limited liability') and long ones misspelt by a letter or two ('Limted'):
    they never count as evidence, and a name made only of them matches nothing. Then fold the
    spelling variants of transliteration (:func:`fold`: x = ks, w = v, y = i, kh = h, zh = j,
-   q = k, doubled letters once, ...), so 'Aleksandr' and 'Alexander' or 'Sergey' and 'Sergei'
+   q = k, a hard c = k, doubled letters once, ...), so 'Aleksandr' and 'Alexander' or 'Sergey' and 'Sergei'
    compare as (near) equals;
 3. block: an entry name is a candidate only if it shares a token, or the first or last
    ``AFFIX`` letters of a token, with the subject (an inverted index, so a subject meets a few
    dozen of the 50,000 entries, not all of them); keys shared by more than ``MAX_POSTING``
    names (generic words such as 'shipping') are used only when the subject has no rarer key;
+   all candidates are scored at once (numpy), the few that may be hits again one by one;
 4. score each candidate name - the entry's name and every alias the list publishes, each on
    its own - by token alignment: every token on each side is paired with its most similar
    token on the other side (Indel similarity, 0 below ``TOKEN_MIN_SIMILARITY``; two words of
@@ -61,7 +62,6 @@ SHORT_TOKEN_CHARS = 3
 TOKEN_MIN_SIMILARITY = 60  # Indel similarity (0-100) below which two tokens are different words
 AFFIX = 4
 MAX_POSTING = 500
-PREFILTER_RATIO = 50  # whole-name Indel similarity (0-100) below which alignment is not tried
 
 BIRTH_DATE_MATCH = Decimal("0.1000")
 BIRTH_YEAR_MATCH = Decimal("0.0500")
@@ -100,6 +100,7 @@ WALLET_SCHEMAS = frozenset({"CryptoWallet"})
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _DOUBLED = re.compile(r"([a-z])\1+")
+_HARD_C = re.compile(r"c(?![eihk])")  # a hard c is a k: 'Victor' = 'Viktor', 'Nicolai' = 'Nikolai'
 # Chinese (CJK unified ideographs, extension A, compatibility) and Korean (Hangul syllables).
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 _QUANT = Decimal("0.0001")
@@ -119,7 +120,7 @@ def fold(token: str) -> str:
             token = token.replace(old, new)
     if token.startswith("ie"):  # Russian initial E written Ye: 'Yevgeny' = 'Evgeny'
         token = token[1:]
-    return _DOUBLED.sub(r"\1", token)
+    return _DOUBLED.sub(r"\1", _HARD_C.sub("k", token))
 
 
 def _join_initials(tokens: list[str]) -> list[str]:
@@ -163,10 +164,16 @@ def is_legal_form(token: str) -> bool:
         fuzz.ratio(token, form, score_cutoff=LEGAL_FORM_SIMILARITY) for form in _LONG_LEGAL_FORMS)
 
 
+@lru_cache(maxsize=200_000)
+def _evidence_token(token: str) -> str:
+    """The folded token, or '' for a legal form."""
+    return "" if is_legal_form(token) else fold(token)
+
+
 def _evidence(text: str) -> list[str]:
     """Normalised words of ``text`` without legal forms, folded, in the order written."""
     tokens = _drop_legal_phrases(_join_initials(normalise(text).split()))
-    return [fold(t) for t in tokens if not is_legal_form(t)]
+    return [e for t in tokens if (e := _evidence_token(t))]
 
 
 def name_tokens(text: str) -> tuple[str, ...]:
@@ -323,10 +330,6 @@ def _country_evidence(subject: Subject, entry: Entry) -> tuple[str, Decimal]:
     return "mismatch", COUNTRY_MISMATCH
 
 
-def _subset(query: set[str], tokens: tuple[str, ...]) -> bool:
-    return len(tokens) >= 2 and (query.issubset(tokens) or query.issuperset(tokens))
-
-
 def _keys(tokens: Iterable[str]) -> set[str]:
     keys = set()
     for t in tokens:
@@ -375,7 +378,21 @@ class Matcher:
         names = len(self._names) + 1
         self._weights = {t: 1 + math.log(names / (df + 1)) for t, df in document_frequency.items()}
         self._unseen_weight = 1 + math.log(names)
-        self._name_weights = [[self._weights[t] for t in n.tokens] for n in self._names]
+        self._index_arrays()
+
+    def _index_arrays(self) -> None:
+        """Every name as a row of token ids and weights (padded with -1 and 0), so all candidates
+        of a subject are scored at once with numpy."""
+        self._vocabulary = list(self._weights)
+        token_id = {t: i for i, t in enumerate(self._vocabulary)}
+        width = max((len(n.tokens) for n in self._names), default=1)
+        self._slot_ids = np.full((len(self._names), width), -1, dtype=np.int32)
+        self._slot_weights = np.zeros((len(self._names), width))
+        for slot, name in enumerate(self._names):
+            self._slot_ids[slot, :len(name.tokens)] = [token_id[t] for t in name.tokens]
+            self._slot_weights[slot, :len(name.tokens)] = [self._weights[t] for t in name.tokens]
+        self._slot_lengths = np.array([len(n.tokens) for n in self._names], dtype=np.int32)
+        self._slot_person = np.array([n.person for n in self._names], dtype=bool)
 
     def weight(self, token: str) -> float:
         """Rarity of ``token`` among this list's names: 1 + ln(names / (names containing it + 1))."""
@@ -401,42 +418,61 @@ class Matcher:
                     best[index] = (match.score, score_of_name, match)
         return sorted((m for _s, _n, m in best.values()), key=lambda m: (-m.score, m.entity_id))
 
-    def _close_slots(self, query: tuple[str, ...]) -> list[int]:
-        slot_list = list(self.candidates(query))
-        if not slot_list:
-            return []
-        close = process.extract(" ".join(query), [self._choices[s] for s in slot_list],
-                                scorer=fuzz.ratio, score_cutoff=PREFILTER_RATIO, limit=None)
-        positions = {pos for _c, _r, pos in close}
-        if len(query) >= 2:  # a shorter name all of whose tokens are in the longer one (subset rule)
-            query_set = set(query)
-            positions.update(pos for pos, s in enumerate(slot_list) if pos not in positions
-                             and _subset(query_set, self._names[s].tokens))
-        return [slot_list[pos] for pos in sorted(positions)]
-
-    def _similarities(self, query: tuple[str, ...], slots: list[int]) -> dict[str, list[float]]:
-        """For every token of these names, its :func:`pair_similarity` with each query token,
-        computed in one pass (rapidfuzz's cdist)."""
-        vocabulary = list({t for s in slots for t in self._names[s].tokens})
-        matrix = process.cdist(vocabulary, query, scorer=fuzz.ratio, score_cutoff=TOKEN_MIN_SIMILARITY,
+    def _similarities(self, query: tuple[str, ...], token_ids: np.ndarray) -> np.ndarray:
+        """:func:`pair_similarity` of each of these vocabulary tokens (rows) with each query token
+        (columns), in one pass (rapidfuzz's cdist)."""
+        tokens = [self._vocabulary[i] for i in token_ids]
+        matrix = process.cdist(tokens, query, scorer=fuzz.ratio, score_cutoff=TOKEN_MIN_SIMILARITY,
                                dtype=np.float64) / 100
-        short_vocabulary = np.array([len(t) <= SHORT_TOKEN_CHARS for t in vocabulary])
+        short_tokens = np.array([len(t) <= SHORT_TOKEN_CHARS for t in tokens])
         short_query = np.array([len(t) <= SHORT_TOKEN_CHARS for t in query])
-        matrix[np.outer(short_vocabulary, short_query) & (matrix < 1)] = 0
-        return dict(zip(vocabulary, matrix.tolist(), strict=True))
+        matrix[np.outer(short_tokens, short_query) & (matrix < 1)] = 0
+        return matrix
+
+    def _near(self, query: tuple[str, ...], query_w: list[float], slots: np.ndarray, ids: np.ndarray,
+              similarity: np.ndarray) -> np.ndarray:
+        """The candidate slots whose :func:`name_score` may reach ``NAME_FLOOR``: the same
+        arithmetic for all of them at once, in floats (the exact score is computed afterwards)."""
+        real = ids >= 0
+        both = np.zeros((*ids.shape, len(query)))
+        both[real] = similarity
+        cand_best = both.max(axis=2)
+        query_best = both.max(axis=1)
+        weights = self._slot_weights[slots]
+        qw = np.array(query_w)
+        cand_got = (cand_best * weights).sum(axis=1)
+        query_got = query_best @ qw
+        score = (cand_got + query_got) / (weights.sum(axis=1) + qw.sum())
+        lengths = self._slot_lengths[slots]
+        person = self._slot_person[slots]
+        if len(query) >= 2:
+            covered = person & (lengths > len(query)) & (query_best.min(axis=1) >= SUBSET_TOKEN_MIN)
+            score = np.where(covered, np.maximum(score, float(SUBSET_SCORE) * query_got / qw.sum()), score)
+        within = person & (lengths >= 2) & (lengths < len(query)) & (
+            np.where(real, cand_best, np.inf).min(axis=1) >= SUBSET_TOKEN_MIN)
+        floor = float(SUBSET_SCORE) * cand_got / weights.sum(axis=1)
+        score = np.where(within, np.maximum(score, floor), score)
+        one_token = np.minimum(lengths, len(query)) == 1
+        score = np.where(one_token, np.minimum(score, float(ONE_TOKEN_MAX)), score)
+        return slots[score >= float(NAME_FLOOR) - 1e-9]
 
     def _screen_variant(self, subject: Subject, query: tuple[str, ...],
                         threshold: Decimal) -> list[tuple[int, Decimal, Match]]:
-        slots = self._close_slots(query)
-        if not slots:
+        slots = np.fromiter(self.candidates(query), dtype=np.int64)
+        if not len(slots):
             return []
-        similarity = self._similarities(query, slots)
+        slots.sort()
+        ids = self._slot_ids[slots]
+        unique, inverse = np.unique(ids[ids >= 0], return_inverse=True)
+        similarity = self._similarities(query, unique)
         query_w = [self.weight(t) for t in query]
+        rows = dict(zip(unique.tolist(), similarity.tolist(), strict=True))
         found = []
-        for slot in slots:
+        for slot in self._near(query, query_w, slots, ids, similarity[inverse]).tolist():
             name = self._names[slot]
-            score_of_name, method = _aligned([similarity[t] for t in name.tokens], query_w,
-                                             self._name_weights[slot], name.person)
+            width = len(name.tokens)
+            score_of_name, method = _aligned([rows[i] for i in self._slot_ids[slot, :width].tolist()],
+                                             query_w, self._slot_weights[slot, :width].tolist(), name.person)
             if score_of_name < NAME_FLOOR:
                 continue
             entry = self.entries[name.entry]
