@@ -381,18 +381,15 @@ class Matcher:
         self._index_arrays()
 
     def _index_arrays(self) -> None:
-        """Every name as a row of token ids and weights (padded with -1 and 0), so all candidates
-        of a subject are scored at once with numpy."""
+        """Every name's token ids and weights, end to end (``_starts`` and ``_lengths`` cut them
+        into names), so all candidates of a subject are scored at once with numpy."""
         self._vocabulary = list(self._weights)
         token_id = {t: i for i, t in enumerate(self._vocabulary)}
-        width = max((len(n.tokens) for n in self._names), default=1)
-        self._slot_ids = np.full((len(self._names), width), -1, dtype=np.int32)
-        self._slot_weights = np.zeros((len(self._names), width))
-        for slot, name in enumerate(self._names):
-            self._slot_ids[slot, :len(name.tokens)] = [token_id[t] for t in name.tokens]
-            self._slot_weights[slot, :len(name.tokens)] = [self._weights[t] for t in name.tokens]
-        self._slot_lengths = np.array([len(n.tokens) for n in self._names], dtype=np.int32)
-        self._slot_person = np.array([n.person for n in self._names], dtype=bool)
+        self._lengths = np.array([len(n.tokens) for n in self._names], dtype=np.int64)
+        self._starts = np.cumsum(self._lengths) - self._lengths
+        self._token_ids = np.array([token_id[t] for n in self._names for t in n.tokens], dtype=np.int64)
+        self._token_weights = np.array([self._weights[t] for n in self._names for t in n.tokens])
+        self._person = np.array([n.person for n in self._names], dtype=bool)
 
     def weight(self, token: str) -> float:
         """Rarity of ``token`` among this list's names: 1 + ln(names / (names containing it + 1))."""
@@ -429,32 +426,31 @@ class Matcher:
         matrix[np.outer(short_tokens, short_query) & (matrix < 1)] = 0
         return matrix
 
-    def _near(self, query: tuple[str, ...], query_w: list[float], slots: np.ndarray, ids: np.ndarray,
+    def _near(self, query: tuple[str, ...], query_w: list[float], slots: np.ndarray, positions: np.ndarray,
               similarity: np.ndarray) -> np.ndarray:
         """The candidate slots whose :func:`name_score` may reach ``NAME_FLOOR``: the same
-        arithmetic for all of them at once, in floats (the exact score is computed afterwards)."""
-        real = ids >= 0
-        both = np.zeros((*ids.shape, len(query)))
-        both[real] = similarity
-        cand_best = both.max(axis=2)
-        query_best = both.max(axis=1)
-        weights = self._slot_weights[slots]
+        arithmetic for all of them at once, in floats (the exact score is computed afterwards).
+        ``positions``: the slots' tokens end to end; ``similarity``: one row per such token."""
+        lengths = self._lengths[slots]
+        first = np.cumsum(lengths) - lengths  # where each slot's tokens start in ``positions``
+        weights = self._token_weights[positions]
+        cand_best = similarity.max(axis=1)
+        query_best = np.maximum.reduceat(similarity, first, axis=0)
         qw = np.array(query_w)
-        cand_got = (cand_best * weights).sum(axis=1)
+        cand_got = np.add.reduceat(cand_best * weights, first)
+        cand_total = np.add.reduceat(weights, first)
         query_got = query_best @ qw
-        score = (cand_got + query_got) / (weights.sum(axis=1) + qw.sum())
-        lengths = self._slot_lengths[slots]
-        person = self._slot_person[slots]
+        score = (cand_got + query_got) / (cand_total + qw.sum())
+        person = self._person[slots]
         if len(query) >= 2:
             covered = person & (lengths > len(query)) & (query_best.min(axis=1) >= SUBSET_TOKEN_MIN)
             score = np.where(covered, np.maximum(score, float(SUBSET_SCORE) * query_got / qw.sum()), score)
         within = person & (lengths >= 2) & (lengths < len(query)) & (
-            np.where(real, cand_best, np.inf).min(axis=1) >= SUBSET_TOKEN_MIN)
-        floor = float(SUBSET_SCORE) * cand_got / weights.sum(axis=1)
-        score = np.where(within, np.maximum(score, floor), score)
+            np.minimum.reduceat(cand_best, first) >= SUBSET_TOKEN_MIN)
+        score = np.where(within, np.maximum(score, float(SUBSET_SCORE) * cand_got / cand_total), score)
         one_token = np.minimum(lengths, len(query)) == 1
         score = np.where(one_token, np.minimum(score, float(ONE_TOKEN_MAX)), score)
-        return slots[score >= float(NAME_FLOOR) - 1e-9]
+        return slots[score >= float(NAME_FLOOR - Decimal("0.0001"))]  # the exact score is rounded
 
     def _screen_variant(self, subject: Subject, query: tuple[str, ...],
                         threshold: Decimal) -> list[tuple[int, Decimal, Match]]:
@@ -462,17 +458,19 @@ class Matcher:
         if not len(slots):
             return []
         slots.sort()
-        ids = self._slot_ids[slots]
-        unique, inverse = np.unique(ids[ids >= 0], return_inverse=True)
+        lengths = self._lengths[slots]
+        offsets = np.repeat(self._starts[slots] - (np.cumsum(lengths) - lengths), lengths)
+        positions = np.arange(lengths.sum()) + offsets
+        unique, inverse = np.unique(self._token_ids[positions], return_inverse=True)
         similarity = self._similarities(query, unique)
         query_w = [self.weight(t) for t in query]
         rows = dict(zip(unique.tolist(), similarity.tolist(), strict=True))
         found = []
-        for slot in self._near(query, query_w, slots, ids, similarity[inverse]).tolist():
+        for slot in self._near(query, query_w, slots, positions, similarity[inverse]).tolist():
             name = self._names[slot]
-            width = len(name.tokens)
-            score_of_name, method = _aligned([rows[i] for i in self._slot_ids[slot, :width].tolist()],
-                                             query_w, self._slot_weights[slot, :width].tolist(), name.person)
+            tokens = slice(self._starts[slot], self._starts[slot] + len(name.tokens))
+            score_of_name, method = _aligned([rows[i] for i in self._token_ids[tokens].tolist()],
+                                             query_w, self._token_weights[tokens].tolist(), name.person)
             if score_of_name < NAME_FLOOR:
                 continue
             entry = self.entries[name.entry]

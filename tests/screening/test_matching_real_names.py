@@ -7,6 +7,8 @@ an onboarding form would; the scores are exact, derived from the token weights o
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from screening.matching import (
     NAME_FLOOR,
@@ -121,3 +123,27 @@ def test_chinese_script_is_split_per_character_and_matched_both_ways(matcher):
     assert hits(matcher, "Jin Zhengen") == [("un-cjk", "1.0000", "token_alignment")]
     # one character in common is not a match
     assert hits(matcher, "金大中") == []
+
+
+SYLLABLES = "ka ri mo ta ne lu vi so da re mi ko zu ba le no ga ti sha zhe kh ov ich".split()
+WORD = st.lists(st.sampled_from(SYLLABLES), min_size=1, max_size=4).map("".join)
+NAME = st.lists(WORD, min_size=1, max_size=4).map(" ".join)
+
+
+@settings(max_examples=60, deadline=None)
+@given(listed=st.lists(st.tuples(NAME, st.booleans()), min_size=1, max_size=25), query=NAME)
+def test_scoring_all_candidates_at_once_agrees_with_the_exact_score(listed, query):
+    """Every candidate name whose exact name_score reaches the floor is a hit with that score:
+    the vectorised first pass never drops one, and the hit's score is the exact one."""
+    matcher = Matcher([entry_from_row(n, f"e{n}", "Person" if person else "Company", name)
+                       for n, (name, person) in enumerate(listed)])
+    tokens = name_tokens(query)
+    expected = {}
+    for slot in matcher.candidates(tokens):
+        name = matcher._names[slot]
+        exact, _method = name_score(tokens, name.tokens, matcher.weight, person=name.person)
+        if exact >= NAME_FLOOR:
+            entity = matcher.entries[name.entry].entity_id
+            expected[entity] = max(expected.get(entity, exact), exact)
+    screened = {m.entity_id: m.score for m in matcher.screen(Subject(query), threshold=NAME_FLOOR)}
+    assert screened == expected
