@@ -7,6 +7,7 @@ import pytest
 
 from core.errors import InvalidInput
 from core.models import AuditEvent
+from screening.gate import screening_blockers
 from screening.models import ListAlias, ListEntry, ListVersion, ScreeningHit
 from screening.services import list_import, screen_investor
 from tests.screening.conftest import csv_bytes, person
@@ -142,6 +143,11 @@ def test_a_hit_says_which_alias_matched_and_weak_aliases_are_not_screened(office
     [by_name] = screen_investor(investor=person("Oleksandr Kvazivskyi", country="RU"), actor=officer)
     assert (by_name.entity_id, by_name.alias, by_name.matched_name, by_name.features["matched_as"]) == (
         "ofac-90001", None, "KVAZIVSKYI, Oleksandr Petrovych", "primary name")
+
+    assert screening_blockers(by_alias.investor) == [
+        f"Screening hit awaiting an officer's decision (hit #{by_alias.pk}): investor 'Aleksandr Kvazivsky' "
+        "matches list entry ofac-90001 'KVAZIVSKYI, Oleksandr Petrovych' through its alias "
+        "'KVAZIVSKY, Aleksandr Petrovich' of list version ofac-sdn 2026-11-28."]
 
     # 'THE ARCHITECT' is a weak aka: stored, shown, never screened
     assert screen_investor(investor=person("The Architect Ltd"), actor=officer) == []
