@@ -12,8 +12,8 @@ collected with its place in the file, and a file with any problem is refused as 
 from screening.formats.common import ListFileError, ParsedList
 from screening.formats.ofac import parse_ofac_xml
 from screening.formats.opensanctions import parse_targets_csv
+from screening.formats.safe_xml import read_xml
 from screening.formats.un import parse_un_xml
-from screening.formats.xml import read_xml
 
 __all__ = ["ListFileError", "ParsedList", "parse_list"]
 

@@ -1,6 +1,7 @@
 """What every list reader returns, and how it refuses a file."""
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -30,9 +31,9 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def entry_row(*, row_number: int, entity_id: str, schema: str, name: str, aliases: list[dict] = (),
-              birth_dates: list[str] = (), countries: list[str] = (), addresses: list[str] = (),
-              identifiers: list[str] = (), sanctions: list[str] = (), dataset: str = "",
+def entry_row(*, row_number: int, entity_id: str, schema: str, name: str, aliases: Sequence[dict] = (),
+              birth_dates: Sequence[str] = (), countries: Sequence[str] = (), addresses: Sequence[str] = (),
+              identifiers: Sequence[str] = (), sanctions: Sequence[str] = (), dataset: str = "",
               first_seen=None, last_change=None) -> dict:
     """A row as :class:`ParsedList` holds it, for the readers that have fewer columns than CSV."""
     return {

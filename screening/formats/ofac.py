@@ -14,7 +14,7 @@ from xml.etree.ElementTree import Element
 
 from screening.formats.common import ParsedList, alias, check_lengths, entry_row, refuse_if_any, sha256
 from screening.formats.countries import country_codes
-from screening.formats.xml import text, texts
+from screening.formats.safe_xml import text, texts
 
 SCHEMAS = {"individual": "Person", "entity": "Organization", "vessel": "Vessel", "aircraft": "Airplane"}
 DATASET = "OFAC SDN"

@@ -3,7 +3,7 @@
 ``INDIVIDUALS/INDIVIDUAL`` (names in ``FIRST_NAME`` to ``FOURTH_NAME``) and ``ENTITIES/ENTITY``
 (the name in ``FIRST_NAME``), each with ``REFERENCE_NUMBER`` (QDi.006, KPe.020, ...),
 ``UN_LIST_TYPE``, ``LISTED_ON``, ``NAME_ORIGINAL_SCRIPT``, aliases (``INDIVIDUAL_ALIAS`` /
-``ENTITY_ALIAS``: ``ALIAS_NAME`` and ``QUALITY``, Good or Low), ``NATIONALITY``, addresses,
+``ENTITY_ALIAS``: ``ALIAS_NAME`` and ``QUALITY``: Good, Low, a.k.a. or f.k.a.), ``NATIONALITY``, addresses,
 dates of birth and documents. The UN calls low-quality aliases too broad to identify anyone;
 they are kept, marked weak, and not screened. The name in original script is an alias.
 Problems are named by the record's position in the file and its reference number.
@@ -22,10 +22,13 @@ from screening.formats.common import (
     valid_partial_date,
 )
 from screening.formats.countries import country_codes
-from screening.formats.xml import text, texts
+from screening.formats.safe_xml import text, texts
 
 DATASET = "UN Security Council Consolidated List"
-QUALITIES = {"good": "strong", "a.k.a.": "strong", "low": "weak", "": ""}
+# QUALITY as the UN writes it -> (kind, quality); a.k.a. and f.k.a. say what the alias is, not
+# how good it is
+QUALITIES = {"good": ("a.k.a.", "strong"), "low": ("a.k.a.", "weak"), "a.k.a.": ("a.k.a.", ""),
+             "f.k.a.": ("f.k.a.", ""), "": ("a.k.a.", "")}
 KINDS = {"INDIVIDUAL": ("Person", "INDIVIDUAL"), "ENTITY": ("Organization", "ENTITY")}
 
 
@@ -64,10 +67,11 @@ def _record(position: int, element: Element, problems: list[str]) -> dict | None
     for item in element.findall(f"{prefix}_ALIAS"):
         quality = text(item, "QUALITY").lower()
         if quality not in QUALITIES:
-            problems.append(f"{where}: alias quality '{text(item, 'QUALITY')}' is neither Good nor Low.")
+            problems.append(f"{where}: alias quality '{text(item, 'QUALITY')}' is none of Good, Low, "
+                            "a.k.a., f.k.a.")
             continue
         if text(item, "ALIAS_NAME"):
-            aliases.append(alias(text(item, "ALIAS_NAME"), "a.k.a.", QUALITIES[quality]))
+            aliases.append(alias(text(item, "ALIAS_NAME"), *QUALITIES[quality]))
     check_lengths(where, reference, name, aliases, problems)
     if len(problems) != before:
         return None

@@ -126,7 +126,7 @@ def test_a_un_consolidated_list_is_imported_with_its_aliases(officer):
     ]
     company = ListEntry.objects.get(list_version=version, entity_id="un-KPe.901")
     assert (company.schema, company.name, company.countries, aliases_of(company)) == (
-        "Organization", "OCEANIC BRIGHTSTAR MANAGEMENT COMPANY", ["kp"], [(1, "OBMC", "a.k.a.", "strong")])
+        "Organization", "OCEANIC BRIGHTSTAR MANAGEMENT COMPANY", ["kp"], [(1, "OBMC", "a.k.a.", "")])
 
 
 def test_a_hit_says_which_alias_matched_and_weak_aliases_are_not_screened(officer):
@@ -186,7 +186,8 @@ def counts():
         "<DATAID>7000001</DATAID>", "").replace("<QUALITY>Low</QUALITY>", "<QUALITY>Poor</QUALITY>").encode(),
      "The list file was refused as a whole: 1 malformed record(s), INDIVIDUAL 1. "
      "Nothing was imported; the current list version stays in force.",
-     ["INDIVIDUAL 1: alias quality 'Poor' is neither Good nor Low.", "INDIVIDUAL 1: id is empty."]),
+     ["INDIVIDUAL 1: alias quality 'Poor' is none of Good, Low, a.k.a., f.k.a.",
+      "INDIVIDUAL 1: id is empty."]),
     (b"<sdnList>\n<sdnEntry><uid>1</uid>\n</sdnList>",
      "The file is not well-formed XML (line 3, column 2).", None),
     (b"<?xml version='1.0'?><export><sanctionEntity/></export>",
