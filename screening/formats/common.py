@@ -1,9 +1,10 @@
 """What every list reader returns, and how it refuses a file."""
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from xml.etree.ElementTree import Element
 
 MAX_PROBLEMS_LISTED = 1000
 MAX_NAME_CHARS = 500
@@ -72,6 +73,29 @@ def check_lengths(where: str, entity_id: str, name: str, aliases: list[dict], pr
             len(a["name"]) > MAX_NAME_CHARS for a in aliases):
         problems.append(f"{where}: id longer than {MAX_ID_CHARS} or a name longer than {MAX_NAME_CHARS} "
                         "characters.")
+
+
+def read_records(data: bytes, elements: Iterable[Element], read, *, id_label: str) -> ParsedList:
+    """The rows of an XML list: ``read(position, element, problems)`` makes one row (or None and
+    adds its problems); a repeated entity id is a problem too. Places are named '<tag> <position>'."""
+    problems: list[str] = []
+    bad: list[str] = []
+    rows: list[dict] = []
+    first_of: dict[str, str] = {}
+    for position, element in enumerate(elements, start=1):
+        where = f"{element.tag} {position}"
+        row = read(position, element, problems)
+        if row is not None and row["entity_id"] in first_of:
+            listed_id = row["entity_id"].split("-", 1)[1]
+            problems.append(f"{where}: {id_label} {listed_id} duplicates {first_of[row['entity_id']]}.")
+            row = None
+        if row is None:
+            bad.append(where)
+            continue
+        first_of[row["entity_id"]] = where
+        rows.append(row)
+    refuse_if_any(problems, bad, rows, noun="record", place="")
+    return ParsedList(sha256=sha256(data), rows=rows)
 
 
 def refuse_if_any(problems: list[str], bad: list[str], rows: list[dict], *, noun: str, place: str) -> None:

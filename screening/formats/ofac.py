@@ -12,7 +12,7 @@ import re
 from datetime import date
 from xml.etree.ElementTree import Element
 
-from screening.formats.common import ParsedList, alias, check_lengths, entry_row, refuse_if_any, sha256
+from screening.formats.common import ParsedList, alias, check_lengths, entry_row, read_records
 from screening.formats.countries import country_codes
 from screening.formats.safe_xml import text, texts
 
@@ -82,20 +82,4 @@ def _entry(position: int, element: Element, problems: list[str]) -> dict | None:
 
 def parse_ofac_xml(data: bytes, root: Element) -> ParsedList:
     """Every ``sdnEntry`` of an OFAC SDN XML file (``root``: its parsed root, namespaces removed)."""
-    problems: list[str] = []
-    bad: list[str] = []
-    rows: list[dict] = []
-    first_of: dict[str, int] = {}
-    for position, element in enumerate(root.findall("sdnEntry"), start=1):
-        row = _entry(position, element, problems)
-        if row is not None and row["entity_id"] in first_of:
-            problems.append(f"sdnEntry {position}: uid {row['entity_id'][5:]} duplicates sdnEntry "
-                            f"{first_of[row['entity_id']]}.")
-            row = None
-        if row is None:
-            bad.append(str(position))
-            continue
-        first_of[row["entity_id"]] = position
-        rows.append(row)
-    refuse_if_any(problems, bad, rows, noun="sdnEntry", place="number(s) ")
-    return ParsedList(sha256=sha256(data), rows=rows)
+    return read_records(data, root.findall("sdnEntry"), _entry, id_label="uid")

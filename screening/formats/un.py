@@ -17,8 +17,7 @@ from screening.formats.common import (
     alias,
     check_lengths,
     entry_row,
-    refuse_if_any,
-    sha256,
+    read_records,
     valid_partial_date,
 )
 from screening.formats.countries import country_codes
@@ -88,21 +87,5 @@ def _record(position: int, element: Element, problems: list[str]) -> dict | None
 
 def parse_un_xml(data: bytes, root: Element) -> ParsedList:
     """Every individual and entity of a UN Consolidated List XML file (``root``: its parsed root)."""
-    problems: list[str] = []
-    bad: list[str] = []
-    rows: list[dict] = []
-    first_of: dict[str, str] = {}
     records = [*root.findall("INDIVIDUALS/INDIVIDUAL"), *root.findall("ENTITIES/ENTITY")]
-    for position, element in enumerate(records, start=1):
-        row = _record(position, element, problems)
-        if row is not None and row["entity_id"] in first_of:
-            problems.append(f"{element.tag} {position}: reference {row['entity_id'][3:]} duplicates "
-                            f"{first_of[row['entity_id']]}.")
-            row = None
-        if row is None:
-            bad.append(f"{element.tag} {position}")
-            continue
-        first_of[row["entity_id"]] = f"{element.tag} {position}"
-        rows.append(row)
-    refuse_if_any(problems, bad, rows, noun="record", place="")
-    return ParsedList(sha256=sha256(data), rows=rows)
+    return read_records(data, records, _record, id_label="reference")

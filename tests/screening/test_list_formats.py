@@ -175,11 +175,11 @@ def counts():
 @pytest.mark.parametrize(("data", "message", "reasons"), [
     (OFAC.replace("<uid>90002</uid>", "<uid>90001</uid>").replace(
         "<lastName>KOREA, NORTH VESSEL NINE</lastName>", "<lastName></lastName>").encode(),
-     "The list file was refused as a whole: 2 malformed sdnEntry(s), number(s) 2, 3. "
+     "The list file was refused as a whole: 2 malformed record(s), sdnEntry 2, sdnEntry 3. "
      "Nothing was imported; the current list version stays in force.",
      ["sdnEntry 2: uid 90001 duplicates sdnEntry 1.", "sdnEntry 3 (uid 90003): name is empty."]),
     (OFAC.replace("<category>weak</category>", "<category>medium</category>").encode(),
-     "The list file was refused as a whole: 1 malformed sdnEntry(s), number(s) 1. "
+     "The list file was refused as a whole: 1 malformed record(s), sdnEntry 1. "
      "Nothing was imported; the current list version stays in force.",
      ["sdnEntry 1 (uid 90001): aka category 'medium' is neither strong nor weak."]),
     (UN.replace("<REFERENCE_NUMBER>QDi.901</REFERENCE_NUMBER>", "").replace(
