@@ -2,25 +2,16 @@ from django import forms
 from django.contrib import admin, messages
 from django.shortcuts import redirect
 
+from core.admin_base import ReadOnlyAdmin
 from core.admin_transitions import AuditEventInline, ServiceAdmin, TransitionAdmin
 from core.errors import Refused
 from screening import services
-from screening.models import ListEntry, ListVersion, ScreeningHit, ScreeningRun, WhitelistEntry
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+from screening.models import ListAlias, ListEntry, ListVersion, ScreeningHit, ScreeningRun, WhitelistEntry
 
 
 class ListImportForm(forms.ModelForm):
-    file = forms.FileField(help_text="OpenSanctions targets.simple.csv layout, UTF-8.")
+    file = forms.FileField(help_text="OpenSanctions targets.simple.csv (UTF-8), OFAC SDN XML (sdn.xml) or UN "
+                                     "Consolidated List XML.")
 
     class Meta:
         model = ListVersion
@@ -80,11 +71,29 @@ class ListVersionAdmin(admin.ModelAdmin):
             return redirect(request.get_full_path())
 
 
+class ListAliasInline(admin.TabularInline):
+    """The names the list also publishes for the entry; weak ones are shown but not screened."""
+
+    model = ListAlias
+    fields = ["position", "name", "kind", "quality"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        """Aliases are part of the entry: whoever may see entries sees them."""
+        return request.user.has_perm("screening.view_listentry")
+
+
 @admin.register(ListEntry)
 class ListEntryAdmin(ReadOnlyAdmin):
     list_display = ["name", "entity_id", "schema", "list_version", "row_number"]
+    inlines = [ListAliasInline]
     list_filter = ["list_version", "schema"]
-    search_fields = ["name", "entity_id"]
+    search_fields = ["name", "entity_id", "aliases__name"]
     list_select_related = ["list_version"]
 
 
@@ -110,7 +119,7 @@ class ScreeningHitAdmin(TransitionAdmin):
     list_filter = ["state", "subject_kind", "entry__list_version", "run__algorithm_version"]
     search_fields = ["subject", "entity_id", "investor__legal_name", "entry__name"]
     list_select_related = ["investor", "entry", "decided_by"]
-    readonly_fields = ["run", "investor", "subject_kind", "subject", "entry", "entity_id", "score",
+    readonly_fields = ["run", "investor", "subject_kind", "subject", "entry", "alias", "entity_id", "score",
                        "features", "state", "decided_by", "decided_at", "decision_reason", "created_at"]
     transition_service = staticmethod(
         lambda obj, name, actor, reason: services.hit_transition(hit=obj, name=name, actor=actor,

@@ -4,8 +4,8 @@ imported, so a matcher built for one can be reused for as long as the process li
 from collections import OrderedDict
 from threading import Lock
 
-from screening.matching import Matcher, entry_from_row
-from screening.models import ListEntry, ListVersion
+from screening.matching import Alias, Matcher, entry_from_row
+from screening.models import ListAlias, ListEntry, ListVersion
 
 _CACHE_SIZE = 2
 _cache: OrderedDict[tuple[int, str], Matcher] = OrderedDict()
@@ -13,9 +13,21 @@ _lock = Lock()
 
 
 def build_matcher(list_version: ListVersion) -> Matcher:
+    """Every entry of ``list_version`` with its screened aliases (weak ones are left out)."""
+    aliases: dict[int, list[Alias]] = {}
+    screened = (ListAlias.objects.filter(entry__list_version=list_version)
+                .exclude(quality=ListAlias.Quality.WEAK).order_by("entry_id", "position")
+                .values_list("entry_id", "pk", "name"))
+    # one plain query, not a server-side cursor: a cursor is planned for its first rows, and on
+    # a freshly imported list (no statistics yet) that plan is a nested loop over both tables
+    for entry_id, pk, name in screened:
+        aliases.setdefault(entry_id, []).append(Alias(pk, name))
     rows = ListEntry.objects.filter(list_version=list_version).order_by("pk").values_list(
-        "pk", "entity_id", "schema", "name", "aliases", "birth_dates", "countries", "identifiers")
-    return Matcher([entry_from_row(*row) for row in rows.iterator(chunk_size=5000)])
+        "pk", "entity_id", "schema", "name", "birth_dates", "countries", "identifiers")
+    return Matcher([
+        entry_from_row(pk, entity_id, schema, name, aliases.get(pk, ()), births, countries, identifiers)
+        for pk, entity_id, schema, name, births, countries, identifiers in rows.iterator(chunk_size=5000)
+    ])
 
 
 def matcher_for(list_version: ListVersion) -> Matcher:

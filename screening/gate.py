@@ -4,7 +4,8 @@ screening/apps.py): whether screening blocks an investor, and the investor's hit
 
 def screening_blockers(investor) -> list[str]:
     """Reasons this investor may not be approved or hold/receive tokens: one sentence per
-    confirmed hit (name, list entry, list version), and per hit still awaiting a decision."""
+    confirmed hit (name, list entry and the alias that matched, list version), and per hit still
+    awaiting a decision."""
     from screening.models import ScreeningHit
     from screening.selectors import blocking_hits
 
@@ -15,9 +16,10 @@ def screening_blockers(investor) -> list[str]:
             what = "Confirmed sanctions/PEP match"
         else:
             what = "Screening hit awaiting an officer's decision"
+        through = f" through its alias '{hit.alias.name}'" if hit.alias_id else ""
         reasons.append(
             f"{what} (hit #{hit.pk}): {hit.get_subject_kind_display()} '{hit.subject}' matches "
-            f"list entry {entry.entity_id} '{entry.name}' of list version {entry.list_version}."
+            f"list entry {entry.entity_id} '{entry.name}'{through} of list version {entry.list_version}."
         )
     return reasons
 

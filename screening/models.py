@@ -14,7 +14,8 @@ from compliance.models import Investor
 
 
 class ListVersion(models.Model):
-    """One imported file of a sanctions / PEP list (OpenSanctions targets.simple.csv layout)."""
+    """One imported file of a sanctions / PEP list (OpenSanctions targets.simple.csv, OFAC SDN XML
+    or UN Consolidated List XML)."""
 
     name = models.CharField(max_length=100, help_text="The list, e.g. 'opensanctions-default'.")
     version_label = models.CharField(max_length=100, help_text="The publisher's version, e.g. a date.")
@@ -44,7 +45,6 @@ class ListEntry(models.Model):
     entity_id = models.CharField(max_length=200, help_text="The list's own id, stable across versions.")
     schema = models.CharField(max_length=50)
     name = models.CharField(max_length=500)
-    aliases = models.JSONField(default=list, blank=True)
     birth_dates = models.JSONField(default=list, blank=True)
     countries = models.JSONField(default=list, blank=True)
     addresses = models.JSONField(default=list, blank=True)
@@ -56,7 +56,8 @@ class ListEntry(models.Model):
     first_seen = models.DateTimeField(null=True, blank=True)
     last_seen = models.DateTimeField(null=True, blank=True)
     last_change = models.DateTimeField(null=True, blank=True)
-    row_number = models.PositiveIntegerField(help_text="Line in the imported file (header is line 1).")
+    row_number = models.PositiveIntegerField(
+        help_text="Line in the imported CSV file (header is line 1), or the record's number in an XML file.")
 
     class Meta:
         verbose_name_plural = "list entries"
@@ -69,7 +70,37 @@ class ListEntry(models.Model):
         return f"{self.name} ({self.entity_id})"
 
 
-class ScreeningRun(models.Model):
+class ListAlias(models.Model):
+    """Another name the list publishes for an entry (a.k.a., f.k.a., a spelling, another script).
+    Aliases are screened like the entry's own name, except those the list marks weak."""
+
+    class Quality(models.TextChoices):
+        UNSPECIFIED = "", "not stated by the list"
+        STRONG = "strong", "strong"
+        WEAK = "weak", "weak (not screened)"
+
+    entry = models.ForeignKey(ListEntry, on_delete=models.PROTECT, related_name="aliases")
+    position = models.PositiveSmallIntegerField(help_text="Order of the alias in the list file, from 1.")
+    name = models.CharField(max_length=500)
+    kind = models.CharField(max_length=20, blank=True, help_text="As the list says: a.k.a., f.k.a., ...")
+    quality = models.CharField(max_length=10, choices=Quality.choices, blank=True, default="")
+
+    class Meta:
+        verbose_name_plural = "list aliases"
+        ordering = ["entry", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "position"], name="screening_alias_unique_position"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def screened(self) -> bool:
+        return self.quality != self.Quality.WEAK
+
+
+class ScreeningRun(ConcurrentTransitionMixin, models.Model):
     """One screening of some investors against one list version, with its progress."""
 
     class State(models.TextChoices):
@@ -88,7 +119,7 @@ class ScreeningRun(models.Model):
     trigger = models.CharField(max_length=20, choices=Trigger.choices)
     algorithm_version = models.CharField(max_length=40)
     threshold = models.DecimalField(max_digits=5, decimal_places=4)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED, db_index=True)
+    state = FSMField(default=State.QUEUED, choices=State.choices, protected=True, db_index=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -112,6 +143,23 @@ class ScreeningRun(models.Model):
             return 100
         return min(100, self.processed * 100 // self.total) if self.total else 0
 
+    # System steps of the background re-screen (screening.services.run_*), never buttons.
+
+    @transition(state, source=State.QUEUED, target=State.RUNNING,
+                custom={"label": "start", "bulk_only": True})
+    def start(self) -> None:
+        pass
+
+    @transition(state, source=State.RUNNING, target=State.DONE,
+                custom={"label": "finish", "bulk_only": True})
+    def finish(self) -> None:
+        pass
+
+    @transition(state, source=State.RUNNING, target=State.FAILED,
+                custom={"label": "fail", "bulk_only": True})
+    def fail(self) -> None:
+        pass
+
 
 class ScreeningHit(ConcurrentTransitionMixin, models.Model):
     """A possible match of an investor, beneficial owner or wallet with a list entry."""
@@ -131,6 +179,8 @@ class ScreeningHit(ConcurrentTransitionMixin, models.Model):
     subject_kind = models.CharField(max_length=20, choices=SubjectKind.choices)
     subject = models.CharField(max_length=300, help_text="The name or wallet address screened.")
     entry = models.ForeignKey(ListEntry, on_delete=models.PROTECT, related_name="hits")
+    alias = models.ForeignKey(ListAlias, null=True, blank=True, on_delete=models.PROTECT, related_name="hits",
+                              help_text="The alias of the entry that matched; empty when its own name did.")
     entity_id = models.CharField(max_length=200, help_text="The entry's list id (stable across versions).")
     score = models.DecimalField(max_digits=5, decimal_places=4)
     features = models.JSONField(default=dict, help_text="Why it matched: the matcher's evidence.")
@@ -152,6 +202,11 @@ class ScreeningHit(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return f"Hit #{self.pk}: {self.subject} ~ {self.entity_id}"
+
+    @property
+    def matched_name(self) -> str:
+        """The name of the entry that matched: the alias, or the entry's own name."""
+        return self.alias.name if self.alias_id else self.entry.name
 
     @transition(state, source=State.PENDING, target=State.CONFIRMED,
                 permission="screening.decide_screeninghit",

@@ -21,7 +21,7 @@ def blocking_hits(*, investor) -> QuerySet[ScreeningHit]:
             investor=investor,
             state__in=[ScreeningHit.State.CONFIRMED, ScreeningHit.State.PENDING],
         )
-        .select_related("entry__list_version")
+        .select_related("entry__list_version", "alias")
         .order_by("created_at", "pk")
     )
 
@@ -31,7 +31,7 @@ def list_versions_visible_to(user) -> QuerySet[ListVersion]:
 
 
 def entries_visible_to(user) -> QuerySet[ListEntry]:
-    return _staff_only(user, ListEntry.objects.select_related("list_version"))
+    return _staff_only(user, ListEntry.objects.select_related("list_version").prefetch_related("aliases"))
 
 
 def runs_visible_to(user) -> QuerySet[ScreeningRun]:
@@ -42,7 +42,7 @@ def hits_visible_to(user) -> QuerySet[ScreeningHit]:
     return _staff_only(
         user,
         ScreeningHit.objects.select_related(
-            "investor", "entry__list_version", "run", "decided_by"),
+            "investor", "entry__list_version", "alias", "run", "decided_by"),
     )
 
 

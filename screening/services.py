@@ -12,16 +12,17 @@ from django.db.models import F
 from django.utils import timezone
 
 from compliance.models import Investor
-from core import clock
 from core.audit import audit_created, audit_event
-from core.errors import InvalidInput, NotPermitted, Refused
+from core.authz import require_perm
+from core.clock import today
+from core.errors import InvalidInput, Refused
 from core.models import AuditEvent
-from core.transitions import lock, run_transition
+from core.transitions import lock, record_transition, run_transition
 from screening import subjects
 from screening.engine import matcher_for
-from screening.importer import ListFileError, parse_targets_csv
+from screening.formats import ListFileError, parse_list
 from screening.matching import ALGORITHM_VERSION, THRESHOLD, Match
-from screening.models import ListEntry, ListVersion, ScreeningHit, ScreeningRun, WhitelistEntry
+from screening.models import ListAlias, ListEntry, ListVersion, ScreeningHit, ScreeningRun, WhitelistEntry
 from screening.selectors import current_list_versions
 from screening.signals import investor_blocked
 
@@ -35,28 +36,24 @@ DECISIONS = ("confirm", "mark_false_positive")
 Found = tuple[int, str, str, Match]
 
 
-def _require(actor, perm: str, doing: str) -> None:
-    if actor is None or not actor.is_authenticated or not actor.has_perm(perm):
-        raise NotPermitted(f"You may not {doing}: it needs the permission '{perm}', which you do not have.")
-
-
 # Lists
 
 
 def list_import(*, name: str, version_label: str, data: bytes, actor) -> ListVersion:
-    """Import a whole list file as the new current version of ``name``, then re-screen everyone.
+    """Import a whole list file (OpenSanctions CSV, OFAC SDN XML or UN Consolidated List XML) as
+    the new current version of ``name``, its entries with their aliases, then re-screen everyone.
 
     A malformed file is refused as a whole (``InvalidInput`` whose ``reasons`` name every
-    offending line); nothing is written and the previous version stays current.
+    offending line or record); nothing is written and the previous version stays current.
     """
-    _require(actor, "screening.add_listversion", "import a sanctions / PEP list")
+    require_perm(actor, "screening.add_listversion", doing="import a sanctions / PEP list")
     name, version_label = (name or "").strip(), (version_label or "").strip()
     if not name:
         raise InvalidInput("The list needs a name.", field="name")
     if not version_label:
         raise InvalidInput("The list version needs a label.", field="version_label")
     try:
-        parsed = parse_targets_csv(data)
+        parsed = parse_list(data)
     except ListFileError as exc:
         raise InvalidInput(exc.message, reasons=exc.problems, field="file") from exc
     with transaction.atomic():
@@ -72,8 +69,7 @@ def list_import(*, name: str, version_label: str, data: bytes, actor) -> ListVer
             name=name, version_label=version_label, sha256=parsed.sha256,
             row_count=len(parsed.rows), imported_by=actor if getattr(actor, "pk", None) else None,
         )
-        ListEntry.objects.bulk_create(
-            (ListEntry(list_version=version, **row) for row in parsed.rows), batch_size=ENTRY_BATCH)
+        _entries_create(version=version, rows=parsed.rows)
         for old in previous:
             if old.is_current:
                 ListVersion.objects.filter(pk=old.pk).update(is_current=False)
@@ -85,6 +81,18 @@ def list_import(*, name: str, version_label: str, data: bytes, actor) -> ListVer
         audit_created(instance=version, actor=actor, fields=LIST_FIELDS)
         _run_queue(list_version=version, trigger=ScreeningRun.Trigger.LIST_IMPORT, actor=actor)
     return version
+
+
+def _entries_create(*, version: ListVersion, rows: list[dict]) -> None:
+    """Bulk-insert the entries, then their aliases (numbered in file order)."""
+    entries = ListEntry.objects.bulk_create(
+        [ListEntry(list_version=version, **{k: v for k, v in row.items() if k != "aliases"}) for row in rows],
+        batch_size=ENTRY_BATCH)
+    ListAlias.objects.bulk_create(
+        [ListAlias(entry=entry, position=n, **alias)
+         for entry, row in zip(entries, rows, strict=True)
+         for n, alias in enumerate(row["aliases"], start=1)],
+        batch_size=ENTRY_BATCH)
 
 
 # Runs
@@ -110,7 +118,7 @@ def _run_queue(*, list_version: ListVersion, trigger: str, actor) -> ScreeningRu
 
 def rescreen_everyone(*, actor) -> list[ScreeningRun]:
     """Queue a re-screen of every investor against every current list version."""
-    _require(actor, "screening.add_screeningrun", "start a re-screen")
+    require_perm(actor, "screening.add_screeningrun", doing="start a re-screen")
     versions = current_list_versions()
     if not versions:
         raise Refused("No list has been imported yet; import one first.")
@@ -139,11 +147,12 @@ def _store_hits(*, run: ScreeningRun, found: list[Found]) -> None:
     if not found:
         return
     investor_ids = sorted({f[0] for f in found})
-    skip_pairs = _whitelisted(investor_ids, clock.today())
+    skip_pairs = _whitelisted(investor_ids, today())
     skip_open = _open_hits(investor_ids)
     new = [
         ScreeningHit(run=run, investor_id=inv, subject_kind=kind, subject=subject[:300],
-                     entry_id=m.entry_key, entity_id=m.entity_id, score=m.score, features=m.features)
+                     entry_id=m.entry_key, alias_id=m.alias_key, entity_id=m.entity_id, score=m.score,
+                     features=m.features)
         for inv, kind, subject, m in found
         if (inv, m.entity_id) not in skip_pairs and (inv, kind, subject[:300], m.entity_id) not in skip_open
     ]
@@ -211,10 +220,13 @@ def screen_wallet_address(*, investor: Investor, address: str, actor=None) -> li
 
 
 def run_claim(*, run_id: int) -> ScreeningRun | None:
-    """Mark a queued run running (a conditional update: one claimer wins); None when it is finished."""
-    ScreeningRun.objects.filter(pk=run_id, state=ScreeningRun.State.QUEUED).update(
-        state=ScreeningRun.State.RUNNING, started_at=timezone.now(), total=Investor.objects.count())
-    run = ScreeningRun.objects.select_related("list_version").get(pk=run_id)
+    """Start a queued run (transition ``start``, audited; the row lock makes one claimer start it);
+    a running one is resumed, a finished one is None."""
+    with transaction.atomic():
+        run = lock(ScreeningRun, run_id)
+        if run.state == ScreeningRun.State.QUEUED:
+            record_transition(run, "start", actor=None, started_at=timezone.now(),
+                              total=Investor.objects.count())
     return run if run.state == ScreeningRun.State.RUNNING else None
 
 
@@ -236,23 +248,26 @@ def run_step(*, run: ScreeningRun, chunk_size: int) -> bool:
             raise Refused(f"{run} was advanced by another worker.")
         _store_hits(run=run, found=found)
         ScreeningRun.objects.filter(pk=run.pk).update(hits_created=run.hits.count())
-    run.refresh_from_db()
+    # the progress fields only: the state is the transitions' business (and refresh_from_db would
+    # unprotect the state field of every instance in the process for a moment)
+    progress = ScreeningRun.objects.filter(pk=run.pk).values_list("processed", "hits_created",
+                                                                  "last_investor_id")
+    run.processed, run.hits_created, run.last_investor_id = progress.get()
     return True
 
 
 def run_finish(*, run: ScreeningRun, error: str = "") -> ScreeningRun:
+    """End a running run: ``finish`` (done) or, with an ``error``, ``fail`` (its reason), audited.
+    A run that is not running is left as it is."""
     with transaction.atomic():
         run = lock(ScreeningRun, run.pk)
         if run.state != ScreeningRun.State.RUNNING:
             return run
-        to_state = ScreeningRun.State.FAILED if error else ScreeningRun.State.DONE
-        run.state, run.finished_at, run.error = to_state, timezone.now(), error
-        if not error:
-            run.total = max(run.total, run.processed)
-        run.save(update_fields=["state", "finished_at", "error", "total"])
-        audit_event(instance=run, actor=None, action=AuditEvent.Action.TRANSITION, name="finish",
-                    from_state=ScreeningRun.State.RUNNING, to_state=to_state, reason=error,
-                    changes={"processed": [None, run.processed], "hits_created": [None, run.hits_created]})
+        if error:
+            record_transition(run, "fail", actor=None, reason=error, finished_at=timezone.now(), error=error)
+        else:
+            record_transition(run, "finish", actor=None, finished_at=timezone.now(),
+                              total=max(run.total, run.processed))
     return run
 
 
@@ -290,16 +305,16 @@ def hit_transition(*, hit: ScreeningHit, name: str, actor, reason: str = "") -> 
 def whitelist_add(*, investor: Investor, entity_id: str, valid_until: date, reason: str, actor,
                   hit: ScreeningHit | None = None) -> WhitelistEntry:
     """Stop ``entity_id`` raising new hits for ``investor`` until ``valid_until`` (inclusive)."""
-    _require(actor, "screening.add_whitelistentry", "whitelist a list entry for an investor")
+    require_perm(actor, "screening.add_whitelistentry", doing="whitelist a list entry for an investor")
     entity_id, reason = (entity_id or "").strip(), (reason or "").strip()
     if not reason:
         raise InvalidInput("A reason is required to whitelist.", field="reason")
     if not entity_id:
         raise InvalidInput("The list entity id is empty.", field="entity_id")
-    today = clock.today()
-    if valid_until < today:
+    now = today()
+    if valid_until < now:
         raise InvalidInput(f"valid_until {valid_until.isoformat()} is in the past (today is "
-                           f"{today.isoformat()}).", field="valid_until")
+                           f"{now.isoformat()}).", field="valid_until")
     if hit is not None:
         if hit.state != ScreeningHit.State.FALSE_POSITIVE:
             raise Refused(f"{hit} is '{hit.get_state_display()}'; only a false positive can be whitelisted.")

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from compliance.selectors import investors_visible_to
-from screening.models import ListEntry, ListVersion, ScreeningHit, ScreeningRun, WhitelistEntry
+from screening.models import ListAlias, ListEntry, ListVersion, ScreeningHit, ScreeningRun, WhitelistEntry
 
 
 class ListVersionSerializer(serializers.ModelSerializer):
@@ -15,14 +15,26 @@ class ListVersionSerializer(serializers.ModelSerializer):
 
 
 class ListImportSerializer(serializers.Serializer):
-    """multipart/form-data: the list file in OpenSanctions targets.simple.csv layout."""
+    """multipart/form-data: the list file, OpenSanctions targets.simple.csv, OFAC SDN XML or UN
+    Consolidated List XML."""
 
     name = serializers.CharField(max_length=100)
     version_label = serializers.CharField(max_length=100)
     file = serializers.FileField()
 
 
+class ListAliasSerializer(serializers.ModelSerializer):
+    screened = serializers.BooleanField(read_only=True, help_text="False for weak aliases.")
+
+    class Meta:
+        model = ListAlias
+        fields = ["id", "position", "name", "kind", "quality", "screened"]
+        read_only_fields = fields
+
+
 class ListEntrySerializer(serializers.ModelSerializer):
+    aliases = ListAliasSerializer(many=True, read_only=True)
+
     class Meta:
         model = ListEntry
         fields = ["id", "list_version", "entity_id", "schema", "name", "aliases", "birth_dates",
@@ -47,6 +59,8 @@ class ScreeningRunSerializer(serializers.ModelSerializer):
 class ScreeningHitSerializer(serializers.ModelSerializer):
     investor_name = serializers.CharField(source="investor.legal_name", read_only=True)
     entry_name = serializers.CharField(source="entry.name", read_only=True)
+    matched_name = serializers.CharField(read_only=True,
+                                         help_text="The entry's name or alias that matched (see alias).")
     list_version = serializers.CharField(source="entry.list_version.__str__", read_only=True)
     algorithm_version = serializers.CharField(source="run.algorithm_version", read_only=True)
     threshold = serializers.DecimalField(source="run.threshold", max_digits=5, decimal_places=4,
@@ -56,8 +70,9 @@ class ScreeningHitSerializer(serializers.ModelSerializer):
     class Meta:
         model = ScreeningHit
         fields = ["id", "investor", "investor_name", "subject_kind", "subject", "entry", "entity_id",
-                  "entry_name", "list_version", "run", "algorithm_version", "threshold", "score",
-                  "features", "state", "decided_by", "decided_at", "decision_reason", "created_at"]
+                  "entry_name", "alias", "matched_name", "list_version", "run", "algorithm_version",
+                  "threshold", "score", "features", "state", "decided_by", "decided_at", "decision_reason",
+                  "created_at"]
         read_only_fields = fields
 
 

@@ -47,7 +47,7 @@ class ListEntryViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = ListEntrySerializer
     filterset_fields = ["list_version", "schema", "entity_id"]
-    search_fields = ["name", "entity_id"]
+    search_fields = ["name", "entity_id", "aliases__name"]
 
     def get_queryset(self):
         return selectors.entries_visible_to(self.request.user)

@@ -4,6 +4,8 @@ from io import StringIO
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.models import AuditEvent
@@ -61,8 +63,29 @@ def test_staff_roles_read_hits(api, request, hit, who, count):
     assert response.data["count"] == count
     row = response.data["results"][0]
     assert (row["subject"], row["entity_id"], row["score"], row["list_version"], row["algorithm_version"],
-            row["threshold"]) == ("Boris Zanzibarov", "gcx-0001", "1.0000", "demo 2026-11-01", "gc-name-2.0",
+            row["threshold"]) == ("Boris Zanzibarov", "gcx-0001", "1.0000", "demo 2026-11-01", "gc-name-3.0",
                                   "0.8500")
+
+
+def test_entries_show_their_aliases_and_a_hit_names_the_alias_that_matched(api, officer, sample_list):
+    client = api(officer)
+    with CaptureQueriesContext(connection) as few:
+        small = client.get("/api/v1/screening/entries/", {"page_size": 2})
+    with CaptureQueriesContext(connection) as many:
+        page = client.get("/api/v1/screening/entries/", {"page_size": 20})
+    assert (small.status_code, page.status_code) == (200, 200)
+    assert len(few.captured_queries) == len(many.captured_queries)  # aliases prefetched, not per row
+    boris = next(row for row in page.data["results"] if row["entity_id"] == "gcx-0001")
+    assert [(a["position"], a["name"], a["quality"], a["screened"]) for a in boris["aliases"]] == [
+        (1, "Борис Занзибаров", "", True), (2, "Boris Z. Zanzibarov", "", True)]
+    found = client.get("/api/v1/screening/entries/", {"search": "Z. Zanzibarov"}).data
+    assert [row["entity_id"] for row in found["results"]] == ["gcx-0001"]
+
+    [hit] = screen_investor(investor=person("Boris Z. Zanzibarov", country="RU"), actor=officer)
+    row = client.get(f"/api/v1/screening/hits/{hit.pk}/").data
+    assert (row["entry_name"], row["alias"], row["matched_name"], row["features"]["matched_as"]) == (
+        "Boris Zanzibarov", hit.alias_id, "Boris Z. Zanzibarov", "alias")
+    assert hit.alias.position == 2
 
 
 def test_investors_see_no_screening_data(api, investor_user, hit):
@@ -148,3 +171,13 @@ def test_management_command_imports(officer, django_capture_on_commit_callbacks,
     assert "line 2: birth_date '1970-02-30' is not a date" in str(refused.value)
     assert ListVersion.objects.count() == 1
     assert ScreeningHit.objects.count() == 0
+
+
+def test_admin_shows_an_entry_with_its_aliases(client, officer, sample_list):
+    client.force_login(officer)
+    entry = sample_list.entries.get(entity_id="gcx-0001")
+    page = client.get(reverse("admin:screening_listentry_change", args=[entry.pk]))
+    assert page.status_code == 200
+    assert "Борис Занзибаров" in page.content.decode() and "Boris Z. Zanzibarov" in page.content.decode()
+    found = client.get(reverse("admin:screening_listentry_changelist"), {"q": "Z. Zanzibarov"})
+    assert [e.entity_id for e in found.context["cl"].result_list] == ["gcx-0001"]

@@ -5,7 +5,7 @@ import pytest
 
 from core.errors import InvalidInput, NotPermitted
 from core.models import AuditEvent
-from screening.models import ListEntry, ListVersion, ScreeningRun
+from screening.models import ListAlias, ListEntry, ListVersion, ScreeningRun
 from screening.services import list_import
 from tests.screening.conftest import HEADER, csv_bytes
 
@@ -16,7 +16,7 @@ GOOD = "gcx-1,Person,Good Row,,1970,ru,,,,,,demo,2026-01-01T00:00:00,,"
 
 def counts():
     return (ListVersion.objects.count(), ListEntry.objects.count(), ScreeningRun.objects.count(),
-            AuditEvent.objects.count())
+            AuditEvent.objects.count(), ListAlias.objects.count())
 
 
 def test_import_keeps_the_version_and_every_column(officer, sample_bytes, django_capture_on_commit_callbacks):
@@ -30,9 +30,12 @@ def test_import_keeps_the_version_and_every_column(officer, sample_bytes, django
     assert version.imported_by == officer
     assert version.entries.count() == 20
     boris = version.entries.get(entity_id="gcx-0001")
-    assert (boris.schema, boris.name, boris.aliases, boris.birth_dates, boris.countries,
-            boris.row_number) == (
-        "Person", "Boris Zanzibarov", ["Борис Занзибаров", "Boris Z. Zanzibarov"], ["1961-07-04"], ["ru"], 2)
+    assert (boris.schema, boris.name, boris.birth_dates, boris.countries, boris.row_number) == (
+        "Person", "Boris Zanzibarov", ["1961-07-04"], ["ru"], 2)
+    # the aliases column becomes alias rows of the entry, in the file's order
+    assert list(boris.aliases.values_list("position", "name", "kind", "quality")) == [
+        (1, "Борис Занзибаров", "", ""), (2, "Boris Z. Zanzibarov", "", "")]
+    assert ListAlias.objects.filter(entry__list_version=version).count() == 17
     assert boris.first_seen == datetime(2025, 1, 10, 9, tzinfo=UTC)
     assert version.entries.get(entity_id="gcx-0010").identifiers == [
         "0x00000000000000000000000000000000000b0b01", "bc1qfictional0000000000000000000000000demo"]
@@ -41,7 +44,7 @@ def test_import_keeps_the_version_and_every_column(officer, sample_bytes, django
     assert event.changes["sha256"] == [None, version.sha256]
     run = ScreeningRun.objects.get(list_version=version)
     assert (run.trigger, run.state, run.algorithm_version, str(run.threshold)) == (
-        "list_import", "queued", "gc-name-2.0", "0.8500")
+        "list_import", "queued", "gc-name-3.0", "0.8500")
     assert len(callbacks) == 1  # the background re-screen, queued after commit
 
 
@@ -92,7 +95,7 @@ def test_missing_columns_are_named(officer):
     with pytest.raises(InvalidInput) as refused:
         list_import(name="demo", version_label="v1", data=csv_bytes("x", header=header), actor=officer)
     assert refused.value.message.startswith("The file lacks the column(s) birth_date, emails; expected: id,")
-    assert counts() == (0, 0, 0, 0)
+    assert counts() == (0, 0, 0, 0, 0)
 
 
 @pytest.mark.parametrize(("label", "data", "message"), [
@@ -112,11 +115,11 @@ def test_not_utf8_and_empty_files_are_refused(officer):
         list_import(name="demo", version_label="v1", data=HEADER.encode() + b"\n\xff\xfe,x\n", actor=officer)
     with pytest.raises(InvalidInput, match="has no rows"):
         list_import(name="demo", version_label="v1", data=csv_bytes(), actor=officer)
-    assert counts() == (0, 0, 0, 0)
+    assert counts() == (0, 0, 0, 0, 0)
 
 
 def test_only_compliance_officers_import(ops, trustee, sample_bytes):
     for user in (ops, trustee):
         with pytest.raises(NotPermitted):
             list_import(name="demo", version_label="v1", data=sample_bytes, actor=user)
-    assert counts() == (0, 0, 0, 0)
+    assert counts() == (0, 0, 0, 0, 0)

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from screening.importer import parse_targets_csv
+from screening.formats.opensanctions import parse_targets_csv
 from screening.matching import (
     ALGORITHM_VERSION,
     THRESHOLD,
@@ -23,8 +23,8 @@ from tests.screening.conftest import SAMPLE
 def matcher() -> Matcher:
     rows = parse_targets_csv(SAMPLE.read_bytes()).rows
     return Matcher([
-        entry_from_row(r["entity_id"], r["entity_id"], r["schema"], r["name"], r["aliases"],
-                       r["birth_dates"], r["countries"], r["identifiers"])
+        entry_from_row(r["entity_id"], r["entity_id"], r["schema"], r["name"],
+                       [a["name"] for a in r["aliases"]], r["birth_dates"], r["countries"], r["identifiers"])
         for r in rows
     ])
 
@@ -35,7 +35,7 @@ def found(matcher, name, born=None, countries=()):
 
 
 def test_the_pinned_algorithm_and_threshold():
-    assert ALGORITHM_VERSION == "gc-name-2.0"
+    assert ALGORITHM_VERSION == "gc-name-3.0"
     assert THRESHOLD == Decimal("0.8500")
 
 
@@ -43,8 +43,10 @@ def test_normalisation_transliterates_casefolds_and_drops_punctuation_and_legal_
     assert normalise("Jürgen Ößwald-Schmuckler") == "jurgen osswald schmuckler"
     assert normalise("Борис Занзибаров") == "boris zanzibarov"
     assert name_tokens("Zanzibarov, Boris") == ("boris", "zanzibarov")
-    assert name_tokens("Acme Phantom S.A.") == ("acme", "phantom")
-    assert name_tokens("Phantasm Compute Holdings Pte. Ltd.") == ("compute", "phantasm")
+    # spelling variants of transliteration are folded: ph = f, hard c = k, w = v, doubled letters once
+    assert name_tokens("Acme Phantom S.A.") == ("akme", "fantom")
+    assert name_tokens("Phantasm Compute Holdings Pte. Ltd.") == ("fantasm", "kompute")
+    assert name_tokens("Ößwald") == name_tokens("Osswald") == name_tokens("Oswald") == ("osvald",)
     assert name_tokens("Holdings Group Ltd") == ()
 
 
@@ -59,8 +61,9 @@ def test_normalisation_transliterates_casefolds_and_drops_punctuation_and_legal_
     ("Juergen Osswald-Schmuckler", [("gcx-0014", "0.9744", "token_alignment")]),  # ue for u
     ("Grimwald Shipping Ltd", [("gcx-0003", "1.0000", "token_alignment")]),  # another legal form
     ("Phantasm Compute Pte Ltd", [("gcx-0008", "1.0000", "token_alignment")]),
-    ("Umbrella Energy Pte Ltd", [("gcx-0018", "0.9347", "token_alignment")]),  # one letter off
-    ("Hamid Quixotel Barazan", [("gcx-0017", "0.9763", "token_alignment")]),  # typo
+    ("Umbrella Energy Pte Ltd", [("gcx-0018", "0.9253", "token_alignment")]),  # one letter off
+    ("Hamid Quixotel Barazan", [("gcx-0017", "1.0000", "token_alignment")]),  # rr = r
+    ("Hamid Quixotel Barrazen", [("gcx-0017", "0.9493", "token_alignment")]),  # typo
     ("Tao Zed", [("gcx-0005", "1.0000", "token_alignment")]),  # short name, exact
     ("Zed Tao", [("gcx-0005", "1.0000", "token_alignment")]),
 ])
@@ -85,7 +88,7 @@ def test_near_misses(matcher, name):
 
 
 def test_a_name_that_is_only_legal_forms_matches_nothing_even_against_itself():
-    matcher = Matcher([Entry(key=1, entity_id="x", names=("Holdings Group Ltd",))])
+    matcher = Matcher([Entry(key=1, entity_id="x", name="Holdings Group Ltd")])
     assert found(matcher, "Holdings Group Ltd") == []
 
 
@@ -108,14 +111,15 @@ def test_birth_date_and_country_raise_or_lower_the_score(matcher):
 def test_every_hit_records_why(matcher):
     [match] = matcher.screen(Subject("Zanzibarov Boris", date(1961, 7, 4), frozenset({"ru", "sg"})))
     assert match.features == {
-        "algorithm": "gc-name-2.0",
+        "algorithm": "gc-name-3.0",
         "threshold": "0.8500",
         "method": "token_alignment",
         "name_score": "1.0000",
         "subject_tokens": ["boris", "zanzibarov"],
         "matched_name": "Boris Zanzibarov",
+        "matched_as": "primary name",
         "matched_tokens": ["boris", "zanzibarov"],
-        "token_weights": {"boris": 3.27, "zanzibarov": 3.27},
+        "token_weights": {"boris": 3.23, "zanzibarov": 3.23},
         "birth_date": "match",
         "birth_date_adjustment": "0.1000",
         "country": "match",
@@ -125,18 +129,19 @@ def test_every_hit_records_why(matcher):
 
 def test_a_common_word_cannot_carry_a_match_on_its_own():
     brands = ["Aldoria", "Brightwell", "Corvana", "Dunmere", "Elstrom", "Farrowby", "Glenmark", "Hollisch"]
-    entries = [Entry(key=n, entity_id=f"c{n}", names=(f"{brand} Capital Ltd",))
-               for n, brand in enumerate(brands)]
-    matcher = Matcher([*entries, Entry(key=99, entity_id="target", names=("Lushya Capital Pte Ltd",))])
+    entries = [Entry(key=n, entity_id=f"c{n}", name=f"{brand} Capital Ltd") for n, brand in enumerate(brands)]
+    matcher = Matcher([*entries, Entry(key=99, entity_id="target", name="Lushya Capital Pte Ltd")])
 
-    assert matcher.weight("capital") < matcher.weight("lushya")
+    assert matcher.weight("kapital") < matcher.weight("lushia")
     assert found(matcher, "Usda Capital LLC") == []
     assert found(matcher, "Lushya Capital LLC") == [("target", "1.0000", "token_alignment")]
-    assert found(matcher, "Lushia Capital LLC") == [("target", "0.8755", "token_alignment")]
+    assert found(matcher, "Lushia Capital LLC") == [("target", "1.0000", "token_alignment")]  # y = i
+    assert found(matcher, "Lashya Capital LLC") == [("target", "0.8755", "token_alignment")]
 
 
 def test_a_patronymic_or_middle_name_still_matches_as_a_subset():
-    matcher = Matcher([Entry(key=1, entity_id="p", names=("Boris Ilyich Zanzibarov Nurmagomedovski",))])
+    matcher = Matcher([Entry(key=1, entity_id="p", name="Boris Ilyich Zanzibarov Nurmagomedovski",
+                             schema="Person")])
     [match] = matcher.screen(Subject("Boris Zanzibarov"))
     assert (match.score, match.features["method"]) == (Decimal("0.9000"), "token_subset")
 
@@ -161,5 +166,5 @@ def test_wallet_addresses_match_exactly_ignoring_case_and_checksum(matcher):
 
 def test_blocking_compares_only_candidates_sharing_a_token_or_prefix(matcher):
     slots = matcher.candidates(name_tokens("Boris Zanzibarova"))
-    names = sorted({matcher.entries[matcher._names[s][0]].entity_id for s in slots})
+    names = sorted({matcher.entries[matcher._names[s].entry].entity_id for s in slots})
     assert names == ["gcx-0001"]

@@ -66,9 +66,11 @@ def test_importing_a_list_rescreens_everyone_in_chunks_with_progress(celery_work
         ("investor", "Grimwald Shipping Ltd", "gcx-0003"),
         ("investor", "Lyudmila Fiktivnaya", "gcx-0012"),
     ]
-    finish = AuditEvent.objects.get(content_type__model="screeningrun", object_id=run.pk, name="finish")
-    assert (finish.from_state, finish.to_state, finish.changes) == (
-        "running", "done", {"processed": [None, 7], "hits_created": [None, 4]})
+    # the run's state moved through its transitions, each audited as a system step
+    assert list(AuditEvent.objects.filter(content_type__model="screeningrun", object_id=run.pk)
+                .order_by("pk").values_list("action", "name", "from_state", "to_state", "actor")) == [
+        ("create", "", "", "", officer.pk), ("transition", "start", "queued", "running", None),
+        ("transition", "finish", "running", "done", None)]
 
     # running the same task again does no harm
     assert tasks.rescreen_run.delay(run.pk).get(timeout=20) == {"run": run.pk, "skipped": True}
@@ -90,3 +92,35 @@ def test_an_interrupted_run_resumes_after_the_last_recorded_investor(officer, sa
     assert tasks.rescreen_run(run.pk, chunk_size=3) == {"run": run.pk, "processed": 7, "hits_created": 2}
     # only investors after the resume point were screened by this run
     assert sorted(run.hits.values_list("subject", flat=True)) == ["Lyudmila Fiktivnaya", "Zoe Fauxbourg"]
+
+
+@pytest.mark.django_db
+def test_a_run_that_fails_records_the_error_through_its_fail_transition(officer, sample_list, monkeypatch):
+    investors()
+    run = ScreeningRun.objects.get(list_version=sample_list)
+
+    def broken(**kwargs):
+        raise RuntimeError("matcher exploded")
+
+    monkeypatch.setattr(tasks.services, "find_matches", broken)
+    with pytest.raises(RuntimeError):
+        tasks.rescreen_run(run.pk)
+
+    run.refresh_from_db()
+    assert (run.state, run.error, run.processed, run.hits.count()) == (
+        "failed", "RuntimeError: matcher exploded", 0, 0)
+    transitions = AuditEvent.objects.filter(content_type__model="screeningrun", object_id=run.pk,
+                                            action="transition").order_by("pk")
+    assert list(transitions.values_list("name", "from_state", "to_state", "reason", "actor")) == [
+        ("start", "queued", "running", "", None),
+        ("fail", "running", "failed", "RuntimeError: matcher exploded", None)]
+    # a failed run is finished: claiming it again does nothing
+    assert tasks.rescreen_run(run.pk) == {"run": run.pk, "skipped": True}
+
+
+@pytest.mark.django_db
+def test_the_run_state_changes_only_through_its_transitions(sample_list):
+    run = ScreeningRun.objects.get(list_version=sample_list)
+    with pytest.raises(AttributeError):
+        run.state = ScreeningRun.State.DONE
+    assert ScreeningRun.objects.get(pk=run.pk).state == "queued"

@@ -41,7 +41,7 @@ def test_screening_an_investor_records_the_hit_and_the_run(boris, officer, sampl
         "token_alignment", "match", "match")
     run = hit.run
     assert (run.list_version, run.trigger, run.algorithm_version, str(run.threshold), run.state) == (
-        sample_list, "investor", "gc-name-2.0", "0.8500", "done")
+        sample_list, "investor", "gc-name-3.0", "0.8500", "done")
     assert (run.total, run.processed, run.hits_created, run.requested_by) == (1, 1, 1, officer)
 
 

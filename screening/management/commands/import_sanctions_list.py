@@ -8,8 +8,9 @@ from screening.services import list_import
 
 
 class Command(BaseCommand):
-    help = ("Import a sanctions / PEP list (OpenSanctions targets.simple.csv layout) as the new current "
-            "version of --name, and queue a re-screen of every investor.")
+    help = ("Import a sanctions / PEP list (OpenSanctions targets.simple.csv, OFAC SDN XML or UN "
+            "Consolidated List XML) as the new current version of --name, and queue a re-screen of every "
+            "investor.")
 
     def create_parser(self, prog_name, subcommand, **kwargs):
         # --version names the list version here, replacing Django's "show the version" flag.
