@@ -18,9 +18,10 @@ taking one transition at once go through :func:`bulk_transition`: one conditiona
 ``UPDATE`` whose row count is checked, and the audit rows in bulk.
 """
 
+import string
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import django_fsm
 from django.db import connection, models, transaction
@@ -250,10 +251,10 @@ def transition_sources(model: type[models.Model], name: str) -> tuple[str, ...]:
     return _declaration(model, name)[1]
 
 
-def _names(objs: list, more: int = 0) -> str:
-    shown = ", ".join(objs[:5])
-    left = len(objs) - 5 + more
-    return shown + (f" and {left} more" if left > 0 else "")
+def _names(texts: list[str]) -> str:
+    """The first five, and how many more."""
+    left = len(texts) - 5
+    return ", ".join(texts[:5]) + (f" and {left} more" if left > 0 else "")
 
 
 def _db_value(field: models.Field, value: Any) -> Any:
@@ -264,10 +265,10 @@ def _db_value(field: models.Field, value: Any) -> Any:
 
 def _update(model: type[models.Model], ids: list, *, target: str, sources: tuple[str, ...],
             fields: Mapping[str, Any], values: Mapping[Any, Mapping[str, Any]],
-            per_row: list[str]) -> tuple[list[models.Field], list[tuple]]:
+            per_row: list[str]) -> list[tuple]:
     """One ``UPDATE ... FROM unnest(ids, per-row values) WHERE state = ANY(sources) RETURNING``:
     the state, ``fields`` for every row, ``per_row`` fields from ``values``, auto_now fields
-    to now. Returns the fields returned after the pk, and the rows (pk, *values) it changed."""
+    to now. Returns the rows it changed as (pk, *stored values of ``fields`` then ``per_row``)."""
     opts = model._meta
     qn = connection.ops.quote_name
     pk = opts.pk
@@ -300,10 +301,33 @@ def _update(model: type[models.Model], ids: list, *, target: str, sources: tuple
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     converters = [getattr(f, "from_db_value", None) for f in returned]
-    return returned, [
+    return [
         (row[0], *(c(v, None, connection) if c else v for c, v in zip(converters, row[1:], strict=True)))
         for row in rows
     ]
+
+
+class _Row(NamedTuple):
+    pk: Any
+    state: str
+    old: dict[str, Any]  # attname -> stored value, for the fields the update sets
+    maker: Any  # the checker_of user's pk, or None
+    text: str  # the audit trail's name of the row
+
+
+def _lock_rows(rows_qs: models.QuerySet, *, attnames: list[str], maker_field: str | None,
+               object_repr: str | None) -> list[_Row]:
+    """Lock the rows ``FOR UPDATE`` in pk order (in one query) and read what the call needs: model
+    instances named by ``str()``, or, with ``object_repr``, plain values named by that format."""
+    rows_qs = rows_qs.select_for_update(of=("self",)).order_by("pk")
+    maker = f"{maker_field}_id" if maker_field else None
+    if object_repr is None:
+        return [_Row(o.pk, o.state, {a: getattr(o, a) for a in attnames},
+                     getattr(o, maker) if maker else None, str(o)) for o in rows_qs]
+    paths = [path for _, path, _, _ in string.Formatter().parse(object_repr) if path]
+    columns = list(dict.fromkeys(["pk", "state", *attnames, *([maker] if maker else []), *paths]))
+    return [_Row(v["pk"], v["state"], {a: v[a] for a in attnames}, v[maker] if maker else None,
+                 object_repr.format(**v)) for v in rows_qs.values(*columns)]
 
 
 def bulk_transition(
@@ -315,26 +339,28 @@ def bulk_transition(
     queryset: models.QuerySet | None = None,
     fields: Mapping[str, Any] | None = None,
     values: Mapping[Any, Mapping[str, Any]] | None = None,
-    reason: str | Callable[[models.Model], str] = "",
+    reason: str | Mapping[Any, str] = "",
+    object_repr: str | None = None,
 ) -> BulkChange:
     """Take transition ``name`` of ``model`` for many rows at once, or for none of them.
 
     The rows are ``ids`` (each must exist), or every row of ``queryset``, or the ``ids`` among
-    ``queryset``'s rows (a queryset also says how to name the rows in the audit trail, e.g.
-    ``Subscription.objects.select_related("investor", "tranche__deal")`` so that ``str()`` needs
-    no query per row). ``fields`` are set on every row; ``values`` gives per-row fields as
+    ``queryset``'s rows. ``fields`` are set on every row; ``values`` gives per-row fields as
     ``{pk: {field: value}}`` (every row the same fields; ``ids`` default to its keys).
-    ``reason`` is the audit reason, or a function of the (locked, unchanged) row giving it.
+    ``reason`` is the audit reason, one for all or ``{pk: reason}``. The audit trail names each
+    row by ``str()`` (``select_related`` what ``__str__`` reads through ``queryset``, so that it
+    needs no query per row), or, faster for thousands of rows, by ``object_repr``: a format over
+    the row's values, e.g. ``"#{id} {investor__legal_name} / {tranche__deal__name}"``, read in
+    the same query without building model instances.
 
     Checked, in order, each refusal changing nothing:
 
-    1. the actor (``None`` for a system step, which skips 1): signed in, holding the
-       transition's ``permission`` (``core.authz.require_perm``; a permission function is asked
-       per row, and ``checker_of`` maker-checker is checked per row after the lock);
+    1. the actor (``None`` for a system step, which skips 1): signed in and holding the
+       transition's ``permission`` (``core.authz.require_perm``);
     2. a reason, when the transition declares ``reason_required``;
     3. the rows, locked ``FOR UPDATE`` in pk order: every id exists and every row is in one of
        the states the FSM declaration allows the transition from (``TransitionNotAllowed``
-       saying how many are not, and which).
+       saying how many are not, and which); then, per row, ``checker_of`` maker-checker.
 
     Then one ``UPDATE`` sets the declared target state, the fields and every ``auto_now`` field
     ``WHERE id IN (the rows) AND state IN (the sources)``; its row count is checked against the
@@ -366,14 +392,16 @@ def bulk_transition(
     if queryset is not None and queryset.model is not model:
         raise TypeError(f"bulk_transition: the queryset is of {queryset.model.__name__}, "
                         f"not {model.__name__}.")
+    if callable(t.permission):
+        raise TypeError(f"{model.__name__}.{name} decides its permission per object; run it one by one.")
 
     if actor is not None:
         if not actor.is_authenticated:
             raise NotPermitted(f"You may not '{label}' {plural}: sign in first.")
-        if t.permission and not callable(t.permission):
+        if t.permission:
             require_perm(actor, t.permission, doing=f"'{label}' {plural}")
     reason_required = bool(t.custom.get("reason_required"))
-    if reason_required and not callable(reason) and not reason.strip():
+    if reason_required and isinstance(reason, str) and not reason.strip():
         raise InvalidInput(f"A reason is required to '{label}'.", field="reason")
 
     wanted = None if ids is None else list(dict.fromkeys(ids))
@@ -384,19 +412,25 @@ def bulk_transition(
         # one array parameter whatever the number of ids (the type comes from _meta)
         pk_type = model._meta.pk.db_type(connection)
         rows_qs = rows_qs.filter(pk__in=RawSQL(f"SELECT unnest(%s::{pk_type}[])", [wanted]))  # noqa: S611
-    rows = list(rows_qs.select_for_update(of=("self",)).order_by("pk"))
+    opts = model._meta
+    returned = [opts.get_field(n) for n in (*fields, *per_row)]
+    maker_field = t.custom.get("checker_of")
+    rows = _lock_rows(rows_qs, attnames=[f.attname for f in returned], maker_field=maker_field,
+                      object_repr=object_repr)
     _refuse_rows(model, rows, wanted, sources=sources, label=label)
-    if actor is not None:
-        _refuse_actor_rows(rows, t, actor, label=label, plural=plural)
-    reasons = {obj.pk: (reason(obj) if callable(reason) else reason).strip() for obj in rows}
-    if reason_required and (blank := [f"'{obj}'" for obj in rows if not reasons[obj.pk]]):
+    if actor is not None and maker_field and (own := [f"'{r.text}'" for r in rows if r.maker == actor.pk]):
+        raise MakerCheckerViolation(
+            f"Maker-checker: you are the maker ('{maker_field.replace('_', ' ')}') of {_names(own)}, "
+            f"so a different person must '{label}' {'it' if len(own) == 1 else 'them'}.")
+    reasons = {r.pk: (reason if isinstance(reason, str) else reason.get(r.pk, "")).strip() for r in rows}
+    if reason_required and (blank := [f"'{r.text}'" for r in rows if not reasons[r.pk]]):
         raise InvalidInput(f"A reason is required to '{label}'; none for {_names(blank)}.",
                            field="reason")
     if not rows:
         return BulkChange(name=name, to_state=target, from_states={})
 
-    returned, changed = _update(model, [obj.pk for obj in rows], target=target, sources=sources,
-                                fields=fields, values=values, per_row=per_row)
+    changed = _update(model, [r.pk for r in rows], target=target, sources=sources, fields=fields,
+                      values=values, per_row=per_row)
     if len(changed) != len(rows):  # the rows are locked and checked: a bug, not a race
         transaction.set_rollback(True)
         raise Refused(f"'{label}' changed {len(changed)} of the {len(rows)} {plural} it locked and "
@@ -404,23 +438,23 @@ def bulk_transition(
                       "Nothing was kept.")
     stored = {pk: new for pk, *new in changed}
     audit = []
-    for obj in rows:
+    for row in rows:
         changes = {}
-        for field, value in zip(returned, stored[obj.pk], strict=True):
-            old, value = plain(getattr(obj, field.attname)), plain(value)
+        for field, value in zip(returned, stored[row.pk], strict=True):
+            old, value = plain(row.old[field.attname]), plain(value)
             if old != value:
                 changes[field.name] = [old, value]
-        audit.append((obj.pk, str(obj), obj.state, reasons[obj.pk], changes))
+        audit.append((row.pk, row.text, row.state, reasons[row.pk], changes))
     audit_transition_rows(model=model, actor=actor, name=name, to_state=target, rows=audit)
-    return BulkChange(name=name, to_state=target, from_states={obj.pk: obj.state for obj in rows})
+    return BulkChange(name=name, to_state=target, from_states={r.pk: r.state for r in rows})
 
 
-def _refuse_rows(model: type[models.Model], rows: list, wanted: list | None, *,
+def _refuse_rows(model: type[models.Model], rows: list[_Row], wanted: list | None, *,
                  sources: tuple[str, ...], label: str) -> None:
     """Refuse unless every wanted id was found and every row is in a source state."""
-    found = {obj.pk for obj in rows}
+    found = {r.pk for r in rows}
     missing = [f"#{pk} (not found)" for pk in wanted or () if pk not in found]
-    wrong = [f"'{obj}' ('{_state_text(model, obj.state)}')" for obj in rows if obj.state not in sources]
+    wrong = [f"'{r.text}' ('{_state_text(model, r.state)}')" for r in rows if r.state not in sources]
     if missing or wrong:
         expected = len(wanted) if wanted is not None else len(rows)
         noun = model._meta.verbose_name if expected == 1 else model._meta.verbose_name_plural
@@ -429,20 +463,3 @@ def _refuse_rows(model: type[models.Model], rows: list, wanted: list | None, *,
             f"{len(missing) + len(wrong)} of the {expected} {noun} cannot '{label}', which starts "
             f"only from {starts}: {_names(wrong + missing)}. Nothing was changed."
         )
-
-
-def _refuse_actor_rows(rows: list, t: django_fsm.Transition, actor, *, label: str, plural: str) -> None:
-    """Per row: a permission function, and maker-checker (``checker_of``)."""
-    if callable(t.permission):
-        refused = [f"'{obj}'" for obj in rows if not t.permission(obj, actor)]
-        if refused:
-            needs = t.custom.get("permission_text") or "the transition's permission"
-            raise NotPermitted(f"You may not '{label}' {_names(refused)}: it needs {needs}.")
-    maker_field = t.custom.get("checker_of")
-    if maker_field:
-        own = [f"'{obj}'" for obj in rows if getattr(obj, f"{maker_field}_id") == actor.pk]
-        if own:
-            raise MakerCheckerViolation(
-                f"Maker-checker: you are the maker ('{maker_field.replace('_', ' ')}') of {_names(own)}, "
-                f"so a different person must '{label}' {'it' if len(own) == 1 else 'them'}."
-            )

@@ -242,9 +242,9 @@ def deal_transition(*, deal: Deal, name: str, actor, reason: str = "") -> Deal:
     return _action(DEAL_ACTIONS, Deal, name)(deal=deal, actor=actor, reason=reason)
 
 
-def _subscriptions_named():
-    """Subscriptions with what their names need, so bulk audit rows take no query per row."""
-    return Subscription.objects.select_related("investor", "tranche__deal")
+# Subscription.__str__ as a format over values: the bulk transitions name thousands of rows in the
+# audit trail without building model instances.
+SUBSCRIPTION_REPR = "#{id} {investor__legal_name} / {tranche__deal__name} {tranche__class_name}"
 
 
 def _allocate_book(*, deal: Deal, actor) -> None:
@@ -269,16 +269,17 @@ def _allocate_book(*, deal: Deal, actor) -> None:
                 allocated[pk] = {"allocated_amount": amount}
             else:
                 unallocated.append(pk)
-    bulk_transition(Subscription, "allocate", queryset=_subscriptions_named(), values=allocated,
-                    actor=actor)
-    bulk_transition(Subscription, "reject", queryset=_subscriptions_named(), ids=unallocated,
-                    actor=actor, reason=NOT_ALLOCATED)
+    bulk_transition(Subscription, "allocate", values=allocated, actor=actor,
+                    object_repr=SUBSCRIPTION_REPR)
+    bulk_transition(Subscription, "reject", ids=unallocated, actor=actor, reason=NOT_ALLOCATED,
+                    object_repr=SUBSCRIPTION_REPR)
 
 
 def _settle_book(*, deal: Deal, actor) -> None:
     """Settle every funded subscription; each tranche's outstanding principal is what settled."""
-    bulk_transition(Subscription, "settle", actor=actor, queryset=_subscriptions_named().filter(
-        tranche__deal=deal, state__in=transition_sources(Subscription, "settle")))
+    bulk_transition(Subscription, "settle", actor=actor, object_repr=SUBSCRIPTION_REPR,
+                    queryset=Subscription.objects.filter(
+                        tranche__deal=deal, state__in=transition_sources(Subscription, "settle")))
     short = [
         t for t in Tranche.objects.filter(deal=deal).annotate(
             settled=Sum("subscriptions__funded_amount",
@@ -299,7 +300,7 @@ def _cancel_live_subscriptions(*, deal: Deal, actor, reason: str) -> None:
     funded, as ``cancel_with_deal`` declares) is, in one statement."""
     bulk_transition(
         Subscription, "cancel_with_deal", actor=actor, reason=f"Deal cancelled: {reason}",
-        queryset=_subscriptions_named().filter(
+        object_repr=SUBSCRIPTION_REPR, queryset=Subscription.objects.filter(
             tranche__deal=deal, state__in=transition_sources(Subscription, "cancel_with_deal")),
     )
 
@@ -569,7 +570,7 @@ def _offer_again_plan(*, tranche: Tranche, released: Subscription, lots: int):
 def _add_lots(increases: dict[int, Decimal], *, actor, why: str) -> None:
     """Save the raised allocations in one statement; a funded one is allocated again until the
     difference is paid. Audited per subscription with the state it left and the old and new amount."""
-    bulk_transition(Subscription, "add_lots", queryset=_subscriptions_named(), actor=actor, reason=why,
+    bulk_transition(Subscription, "add_lots", actor=actor, reason=why, object_repr=SUBSCRIPTION_REPR,
                     values={pk: {"allocated_amount": new} for pk, new in increases.items()})
 
 

@@ -233,10 +233,11 @@ def kyc_cases_expire_due(*, today: date | None = None) -> list[int]:
     due = KycCase.objects.filter(state__in=transition_sources(KycCase, "expire"), refresh_due__lte=today)
     investors = {i.pk: i for i in Investor.objects.select_for_update()
                  .filter(pk__in=due.values("investor_id")).order_by("pk")}
+    due = due.filter(investor_id__in=list(investors))  # their cases hold still while they are locked
     expired = bulk_transition(
-        KycCase, "expire", actor=None,
-        queryset=due.filter(investor_id__in=list(investors)).select_related("investor"),
-        reason=lambda c: f"refresh date {c.refresh_due.isoformat()} reached")
+        KycCase, "expire", actor=None, queryset=due.select_related("investor"),
+        reason={pk: f"refresh date {day.isoformat()} reached"
+                for pk, day in due.values_list("pk", "refresh_due")})
     cases = list(KycCase.objects.filter(pk__in=expired.ids).order_by("pk"))
     for case in cases:
         transaction.on_commit(lambda c=case: investor_blocked.send(

@@ -211,11 +211,44 @@ def test_a_required_reason_is_asked_for_and_may_differ_per_row(ops):
     assert (refused.value.message, refused.value.field) == ("A reason is required to 'wind down'.", "reason")
     assert _states(SPV, ids) == dict.fromkeys(ids, "active")
 
+    with pytest.raises(InvalidInput) as refused:
+        bulk_transition(SPV, "wind_down", ids=ids, actor=ops, reason={ids[0]: "Assets sold."})
+    assert refused.value.message == f"A reason is required to 'wind down'; none for '{spvs[1]}'."
+
     with transaction.atomic():
         bulk_transition(SPV, "wind_down", ids=ids, actor=ops,
-                        reason=lambda spv: f"{spv.registration_number} sold")
+                        reason={s.pk: f"{s.registration_number} sold" for s in spvs})
 
     assert [row[4] for row in _trail("spv")] == [f"{s.registration_number} sold" for s in spvs]
+
+
+def test_object_repr_names_the_rows_from_their_values_as_str_does(ops, subs):
+    fmt = "#{id} {investor__legal_name} / {tranche__deal__name} {tranche__class_name}"
+
+    with transaction.atomic():
+        bulk_transition(Subscription, "cancel_with_deal", ids=[s.pk for s in subs], actor=ops,
+                        object_repr=fmt)
+
+    assert list(AuditEvent.objects.filter(name="cancel_with_deal").order_by("object_id")
+                .values_list("object_repr", flat=True)) == [str(s) for s in subs]
+
+
+def test_a_row_in_a_wrong_state_is_named_by_object_repr_too(ops, subs):
+    with pytest.raises(TransitionNotAllowed) as refused:
+        bulk_transition(Subscription, "settle", ids=[subs[3].pk, subs[2].pk], actor=ops,
+                        object_repr="subscription {id} of {investor__legal_name}")
+
+    assert refused.value.message == (
+        f"1 of the 2 subscriptions cannot 'settle', which starts only from 'funded': 'subscription "
+        f"{subs[2].pk} of Holder 2 Ltd' ('allocated'). Nothing was changed.")
+    assert _states(Subscription, [subs[3].pk]) == {subs[3].pk: "funded"}
+
+
+def test_a_permission_decided_per_object_is_not_run_in_bulk(ops):
+    from compliance.models import KycCase
+
+    with pytest.raises(TypeError):
+        bulk_transition(KycCase, "submit", ids=[1], actor=ops)
 
 
 def test_no_rows_is_nothing_to_do(ops):
@@ -237,8 +270,7 @@ def test_an_update_that_changes_fewer_rows_than_it_locked_rolls_back(ops, monkey
     real = transitions._update
 
     def one_row_lost(*args, **kwargs):
-        returned, rows = real(*args, **kwargs)
-        return returned, rows[:1]
+        return real(*args, **kwargs)[:1]
 
     monkeypatch.setattr(transitions, "_update", one_row_lost)
     events = AuditEvent.objects.count()
