@@ -11,7 +11,8 @@ log = logging.getLogger(__name__)
 def expire_due_kyc_cases() -> list[int]:
     """Expire approved KYC cases whose refresh date has come and open their periodic reviews.
 
-    Idempotent: a case is claimed by a conditional update, so a second run finds nothing.
+    Idempotent: the due cases are locked and expired in one transaction, so a second run finds
+    nothing.
     The new review cases appear in the officers' queue (unassigned, state draft).
     """
     opened = kyc_cases_expire_due()

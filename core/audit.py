@@ -10,7 +10,7 @@ from django.db import models
 from core.models import AuditEvent
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """A JSON-safe rendering of a field value (Decimals as exact strings)."""
     if isinstance(value, models.Model):
         return value.pk
@@ -22,7 +22,7 @@ def _plain(value: Any) -> Any:
 
 
 def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
-    return {name: _plain(getattr(instance, name)) for name in fields}
+    return {name: plain(getattr(instance, name)) for name in fields}
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
@@ -64,28 +64,42 @@ def audit_created(*, instance: models.Model, actor, fields: Iterable[str]) -> Au
     )
 
 
-def audit_transitions_bulk(
-    *, model: type[models.Model], rows: list[tuple[int, str]], actor, name: str,
-    from_state: str, to_state: str, reason: str = "", changes: dict[int, dict] | None = None,
-) -> None:
-    """Audit the same transition of many rows at once: ``rows`` is (pk, repr) pairs;
-    ``changes`` optionally gives each row's ``{field: [old, new]}`` by pk."""
-    content_type = ContentType.objects.get_for_model(model)
+def audit_created_bulk(*, instances: list[models.Model], actor, fields: Iterable[str]) -> None:
+    """:func:`audit_created` for many new rows of one model, with one INSERT per 2,000 rows."""
+    if not instances:
+        return
+    fields = tuple(fields)
+    content_type = ContentType.objects.get_for_model(instances[0])
     AuditEvent.objects.bulk_create(
         [
             AuditEvent(
-                actor=actor if getattr(actor, "pk", None) else None,
-                content_type=content_type,
-                object_id=pk,
-                object_repr=text[:200],
-                action=AuditEvent.Action.TRANSITION,
-                name=name,
-                from_state=from_state,
-                to_state=to_state,
-                reason=reason,
-                changes=(changes or {}).get(pk, {}),
+                actor=actor if getattr(actor, "pk", None) else None, content_type=content_type,
+                object_id=instance.pk, object_repr=str(instance)[:200],
+                action=AuditEvent.Action.CREATE,
+                changes={k: [None, v] for k, v in snapshot(instance, fields).items()},
             )
-            for pk, text in rows
+            for instance in instances
+        ],
+        batch_size=2000,
+    )
+
+
+def audit_transition_rows(
+    *, model: type[models.Model], actor, name: str, to_state: str,
+    rows: Iterable[tuple[Any, str, str, str, dict]],
+) -> None:
+    """Audit one transition of many rows with one INSERT per 2,000 rows: ``rows`` holds, per row,
+    (pk, repr, from_state, reason, changes) with ``changes`` as ``{field: [old, new]}``."""
+    content_type = ContentType.objects.get_for_model(model)
+    actor = actor if getattr(actor, "pk", None) else None
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor=actor, content_type=content_type, object_id=pk, object_repr=text[:200],
+                action=AuditEvent.Action.TRANSITION, name=name, from_state=from_state,
+                to_state=to_state, reason=reason, changes=changes,
+            )
+            for pk, text, from_state, reason, changes in rows
         ],
         batch_size=2000,
     )

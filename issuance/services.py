@@ -15,25 +15,26 @@ does its own side effects. ``spv_transition``, ``deal_transition`` and
 from collections.abc import Callable
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Q, Sum
-from django.utils import timezone
 
 from compliance.eligibility import require_eligible
 from compliance.models import Investor
-from core.audit import audit_created, audit_event, audit_transitions_bulk, diff, snapshot
+from core.audit import audit_created, audit_event, diff, snapshot
 from core.authz import require_own_or_staff, require_perm
 from core.errors import InvalidInput, Refused, TransitionNotAllowed
 from core.fields import check_money_fields
 from core.models import AuditEvent
 from core.money import check_minor_units
 from core.transitions import (
+    bulk_transition,
     check_transition,
     lock,
     record_transition,
     run_transition,
     transition,
     transition_custom,
+    transition_sources,
 )
 from issuance.allocation import allocate_lots
 from issuance.models import SPV, Deal, Subscription, Tranche
@@ -245,70 +246,44 @@ def deal_transition(*, deal: Deal, name: str, actor, reason: str = "") -> Deal:
     return _action(DEAL_ACTIONS, Deal, name)(deal=deal, actor=actor, reason=reason)
 
 
+# Subscription.__str__ as a format over values: the bulk transitions name thousands of rows in the
+# audit trail without building model instances.
+SUBSCRIPTION_REPR = "#{id} {investor__legal_name} / {tranche__deal__name} {tranche__class_name}"
+
+
 def _allocate_book(*, deal: Deal, actor) -> None:
-    """Pro-rata allocate every tranche's accepted subscriptions and save them in bulk."""
-    now = timezone.now()
-    for tranche in Tranche.objects.select_for_update().filter(deal=deal).order_by("seniority"):
-        subs = list(
-            Subscription.objects.select_for_update()
-            .filter(tranche=tranche, state=Subscription.State.ACCEPTED)
-            .order_by("created_at", "id")
-            .values_list("id", "requested_amount")
-        )
+    """Pro-rata allocate every tranche's accepted subscriptions: one bulk ``allocate`` with each
+    row's amount, one bulk ``reject`` of the requests that got no lot."""
+    tranches = list(Tranche.objects.select_for_update().filter(deal=deal).order_by("seniority"))
+    book: dict[int, list[tuple[int, Decimal]]] = {t.pk: [] for t in tranches}
+    # The deal's lock keeps the book still; bulk_transition locks the rows it changes.
+    for pk, tranche_id, requested in (
+        Subscription.objects.filter(tranche__deal=deal,
+                                    state__in=transition_sources(Subscription, "allocate"))
+        .order_by("created_at", "id").values_list("id", "tranche_id", "requested_amount")
+    ):
+        book[tranche_id].append((pk, requested))
+    allocated, unallocated = {}, []
+    for tranche in tranches:
+        subs = book[tranche.pk]
         amounts = pro_rata(size=tranche.original_principal, lot=tranche.minimum_denomination,
                            requested=[amount for _, amount in subs])
-        allocated, unallocated = [], []
         for (pk, _), amount in zip(subs, amounts, strict=True):
-            (allocated if amount else unallocated).append((pk, amount))
-        accepted = (Subscription.State.ACCEPTED,)
-        _bulk_set_allocations(allocated, state=Subscription.State.ALLOCATED, from_states=accepted, now=now)
-        _bulk_set_allocations(unallocated, state=Subscription.State.REJECTED, from_states=accepted, now=now)
-        audit_transitions_bulk(
-            model=Subscription, rows=_labelled(pk for pk, _ in allocated), actor=actor,
-            name="allocate", from_state=Subscription.State.ACCEPTED,
-            to_state=Subscription.State.ALLOCATED,
-        )
-        audit_transitions_bulk(
-            model=Subscription, rows=_labelled(pk for pk, _ in unallocated), actor=actor,
-            name="reject", from_state=Subscription.State.ACCEPTED,
-            to_state=Subscription.State.REJECTED, reason=NOT_ALLOCATED,
-        )
-
-
-def _labelled(ids) -> list[tuple[int, str]]:
-    """(pk, name) of subscriptions for bulk audit rows, named as Subscription.__str__ does."""
-    rows = Subscription.objects.filter(pk__in=list(ids)).order_by("id").values_list(
-        "id", "investor__legal_name", "tranche__deal__name", "tranche__class_name")
-    return [(pk, f"#{pk} {investor} / {deal} {tranche}") for pk, investor, deal, tranche in rows]
-
-
-def _bulk_set_allocations(rows: list[tuple[int, Decimal]], *, state: str, from_states, now) -> None:
-    """Set the allocated amount and state of many subscriptions (each in one of ``from_states``)
-    in one statement; the caller holds their locks."""
-    if not rows:
-        return
-    table = Subscription._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} AS s SET allocated_amount = v.amount, state = %s, "  # noqa: S608
-            "updated_at = %s FROM unnest(%s::bigint[], %s::numeric[]) AS v(id, amount) "
-            "WHERE s.id = v.id AND s.state = ANY(%s::text[])",
-            [state, now, [pk for pk, _ in rows], [amount for _, amount in rows], list(from_states)],
-        )
-        updated = cursor.rowcount
-    if updated != len(rows):  # the rows are locked, so this means a bug, not a race
-        raise Refused(f"Allocation saved {updated} of {len(rows)} subscriptions; nothing was kept.")
+            if amount:
+                allocated[pk] = {"allocated_amount": amount}
+            else:
+                unallocated.append(pk)
+    bulk_transition(Subscription, "allocate", values=allocated, actor=actor,
+                    object_repr=SUBSCRIPTION_REPR)
+    bulk_transition(Subscription, "reject", ids=unallocated, actor=actor, reason=NOT_ALLOCATED,
+                    object_repr=SUBSCRIPTION_REPR)
 
 
 def _settle_book(*, deal: Deal, actor) -> None:
     """Settle every funded subscription; each tranche's outstanding principal is what settled."""
-    funded = Subscription.objects.filter(tranche__deal=deal, state=Subscription.State.FUNDED)
-    rows = _labelled(funded.values_list("id", flat=True))
-    funded.update(state=Subscription.State.SETTLED, updated_at=timezone.now())
-    audit_transitions_bulk(
-        model=Subscription, rows=rows, actor=actor, name="settle",
-        from_state=Subscription.State.FUNDED, to_state=Subscription.State.SETTLED,
-    )
+    bulk_transition(Subscription, "settle", actor=actor, object_repr=SUBSCRIPTION_REPR,
+                    queryset=Subscription.objects.filter(
+                        tranche__deal=deal, state__in=transition_sources(Subscription, "settle")))
     short = [
         t for t in Tranche.objects.filter(deal=deal).annotate(
             settled=Sum("subscriptions__funded_amount",
@@ -325,20 +300,13 @@ def _settle_book(*, deal: Deal, actor) -> None:
 
 
 def _cancel_live_subscriptions(*, deal: Deal, actor, reason: str) -> None:
-    live = Subscription.objects.filter(
-        tranche__deal=deal,
-        state__in=[Subscription.State.REQUESTED, Subscription.State.ACCEPTED,
-                   Subscription.State.ALLOCATED, Subscription.State.FUNDED],
+    """Every subscription that can be cancelled with the deal (requested, accepted, allocated or
+    funded, as ``cancel_with_deal`` declares) is, in one statement."""
+    bulk_transition(
+        Subscription, "cancel_with_deal", actor=actor, reason=f"Deal cancelled: {reason}",
+        object_repr=SUBSCRIPTION_REPR, queryset=Subscription.objects.filter(
+            tranche__deal=deal, state__in=transition_sources(Subscription, "cancel_with_deal")),
     )
-    by_state = {}
-    for pk, state in live.values_list("id", "state"):
-        by_state.setdefault(state, []).append(pk)
-    live.update(state=Subscription.State.CANCELLED, updated_at=timezone.now())
-    for state, ids in by_state.items():
-        audit_transitions_bulk(
-            model=Subscription, rows=_labelled(ids), actor=actor, name="cancel_with_deal", from_state=state,
-            to_state=Subscription.State.CANCELLED, reason=f"Deal cancelled: {reason}",
-        )
 
 
 # Tranches
@@ -581,18 +549,18 @@ def _reduce_tranche(*, deal: Deal, tranche: Tranche, by: Decimal, actor, why: st
 def _offer_again_plan(*, tranche: Tranche, released: Subscription, lots: int):
     """Split ``lots`` over the tranche's other live allocations (allocated or funded) pro rata to
     what each asked beyond its allocation, in request order (largest remainder). Returns
-    (pk, state, old amount, new amount) per subscription that gains lots; refuses when the
+    ``{pk: new allocated amount}`` for each subscription that gains lots; refuses when the
     others' unmet demand cannot take every lot."""
     lot = tranche.minimum_denomination
     others = list(
         Subscription.objects.select_for_update()
-        .filter(tranche=tranche, state__in=[Subscription.State.ALLOCATED, Subscription.State.FUNDED],
+        .filter(tranche=tranche, state__in=transition_sources(Subscription, "add_lots"),
                 requested_amount__gt=F("allocated_amount"))
         .exclude(pk=released.pk)
         .order_by("created_at", "id")
-        .values_list("id", "state", "requested_amount", "allocated_amount")
+        .values_list("id", "requested_amount", "allocated_amount")
     )
-    unmet = [int((requested - allocated) / lot) for _, _, requested, allocated in others]
+    unmet = [int((requested - allocated) / lot) for _, requested, allocated in others]
     if sum(unmet) < lots:
         deal = tranche.deal
         raise Refused(
@@ -601,23 +569,15 @@ def _offer_again_plan(*, tranche: Tranche, released: Subscription, lots: int):
             "subscribers asked for beyond their allocations. Reduce the tranche instead.",
             field="lots")
     extra = allocate_lots(lots, unmet)
-    return [(pk, state, allocated, allocated + n * lot)
-            for (pk, state, _, allocated), n in zip(others, extra, strict=True) if n]
+    return {pk: allocated + n * lot
+            for (pk, _, allocated), n in zip(others, extra, strict=True) if n}
 
 
-def _add_lots(increases, *, actor, why: str) -> None:
+def _add_lots(increases: dict[int, Decimal], *, actor, why: str) -> None:
     """Save the raised allocations in one statement; a funded one is allocated again until the
-    difference is paid. Audited per subscription with the old and new amount."""
-    _bulk_set_allocations([(pk, new) for pk, _, _, new in increases],
-                          state=Subscription.State.ALLOCATED,
-                          from_states=(Subscription.State.ALLOCATED, Subscription.State.FUNDED),
-                          now=timezone.now())
-    changes = {pk: {"allocated_amount": [str(old), str(new)]} for pk, _, old, new in increases}
-    for from_state in (Subscription.State.FUNDED, Subscription.State.ALLOCATED):
-        ids = [pk for pk, state, _, _ in increases if state == from_state]
-        audit_transitions_bulk(
-            model=Subscription, rows=_labelled(ids), actor=actor, name="add_lots",
-            from_state=from_state, to_state=Subscription.State.ALLOCATED, reason=why, changes=changes)
+    difference is paid. Audited per subscription with the state it left and the old and new amount."""
+    bulk_transition(Subscription, "add_lots", actor=actor, reason=why, object_repr=SUBSCRIPTION_REPR,
+                    values={pk: {"allocated_amount": new} for pk, new in increases.items()})
 
 
 @transaction.atomic

@@ -11,18 +11,24 @@ from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
-from django.utils import timezone
 
 from assets import billing_schedule, invoice_math
 from assets.models import Invoice, InvoiceLine, InvoicePayment, Lease, LeaseDevice, MeterReading
 from assets.models.leasing import MONTHS_PER_CYCLE
 from core import clock
-from core.audit import audit_created, audit_transitions_bulk
+from core.audit import audit_created
 from core.authz import require_perm, require_system_or_perm
 from core.errors import InvalidInput, Refused, TransitionNotAllowed
 from core.models import AuditEvent
 from core.money import check_minor_units, minor_unit
-from core.transitions import check_transition, lock, record_transition, run_transition
+from core.transitions import (
+    bulk_transition,
+    check_transition,
+    lock,
+    record_transition,
+    run_transition,
+    transition_sources,
+)
 
 INVOICE_FIELDS = ("number", "kind", "lease", "period_start", "period_end", "currency", "total", "state")
 BILLED_LEASE_STATES = (Lease.State.ACTIVE, Lease.State.SUSPENDED, Lease.State.TERMINATED, Lease.State.EXPIRED)
@@ -275,22 +281,16 @@ def invoice_transition(*, invoice: Invoice, name: str, actor, reason: str = "") 
 
 @transaction.atomic
 def invoices_mark_overdue(*, actor, as_of: date | None = None) -> int:
-    """Mark every issued or partially paid invoice past its due date overdue (a scheduled task)."""
+    """Mark every issued or partially paid invoice past its due date overdue (a scheduled task):
+    one conditional UPDATE of the rows locked, audited in bulk (``core.transitions.bulk_transition``)."""
     require_system_or_perm(actor, "assets.mark_overdue_invoice", doing="mark invoices overdue")
     as_of = clock.as_of_or_today(as_of)
-    count = 0
-    for state in (Invoice.State.ISSUED, Invoice.State.PARTIALLY_PAID):
-        due = Invoice.objects.select_for_update().filter(state=state, due_date__lt=as_of).exclude(
-            kind=Invoice.Kind.CREDIT_NOTE)
-        rows = list(due.values_list("pk", "number"))
-        # Update exactly the rows audited (locked above), not whatever the filter finds now.
-        Invoice.objects.filter(pk__in=[pk for pk, _ in rows]).update(
-            state=Invoice.State.OVERDUE, updated_at=timezone.now())
-        audit_transitions_bulk(model=Invoice, rows=rows, actor=actor, name="mark_overdue",
-                               from_state=state, to_state=Invoice.State.OVERDUE,
-                               reason=f"past due as of {as_of}")
-        count += len(rows)
-    return count
+    done = bulk_transition(
+        Invoice, "mark_overdue", actor=actor, reason=f"past due as of {as_of}", object_repr="{number}",
+        queryset=Invoice.objects.filter(state__in=transition_sources(Invoice, "mark_overdue"),
+                                        due_date__lt=as_of).exclude(kind=Invoice.Kind.CREDIT_NOTE),
+    )
+    return len(done.ids)
 
 
 # Payments and documents referring to an invoice

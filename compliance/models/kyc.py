@@ -193,7 +193,13 @@ class KycCase(ConcurrentTransitionMixin, models.Model):
     @transition(state, source=State.APPROVED, target=State.EXPIRED,
                 permission="compliance.expire_kyccase", custom={"bulk_only": True})
     def expire(self) -> None:
-        pass
+        """The refresh date has come (the scheduled task, ``kyc_cases_expire_due``)."""
+
+    @transition(state, source=State.APPROVED, target=State.EXPIRED,
+                permission="compliance.approve_kyccase", custom={"bulk_only": True})
+    def supersede(self) -> None:
+        """A newer case of the same investor is approved: its approver ends this approval
+        (``kyc_case_approve``)."""
 
 
 def _may_submit(case: KycCase, user) -> bool:

@@ -10,12 +10,20 @@ from compliance import providers, risk
 from compliance.models import Investor, KycCase, ReasonCode
 from compliance.signals import investor_blocked, investor_cleared
 from core import clock
-from core.audit import audit_created, audit_event, audit_transitions_bulk
+from core.audit import audit_created, audit_created_bulk, audit_event
 from core.authz import require_own_or_staff, require_perm
 from core.dates import add_years
 from core.errors import InvalidInput, Refused, TransitionNotAllowed
 from core.models import AuditEvent
-from core.transitions import check_transition, lock, record_transition, run_transition, transition_custom
+from core.transitions import (
+    bulk_transition,
+    check_transition,
+    lock,
+    record_transition,
+    run_transition,
+    transition_custom,
+    transition_sources,
+)
 
 CASE_FIELDS = ("investor", "kind", "trigger", "previous_case", "state")
 
@@ -45,12 +53,16 @@ def kyc_case_open(*, actor, investor: Investor, trigger: str = KycCase.Trigger.O
     if current is not None:
         raise Refused(f"{investor} already has an open case #{current.pk} "
                       f"('{current.get_state_display()}'); finish it first.")
-    case = KycCase.objects.create(
-        investor=investor, kind=KycCase.Kind.KYC if investor.is_individual else KycCase.Kind.KYB,
-        trigger=trigger, previous_case=previous_case,
-    )
+    case = _new_case(investor, trigger=trigger, previous_case=previous_case)
+    case.save()
     audit_created(instance=case, actor=actor, fields=CASE_FIELDS)
     return case
+
+
+def _new_case(investor: Investor, *, trigger: str, previous_case: KycCase | None) -> KycCase:
+    """A draft case for ``investor``, not yet saved: KYC for an individual, KYB for an entity."""
+    return KycCase(investor=investor, kind=KycCase.Kind.KYC if investor.is_individual else KycCase.Kind.KYB,
+                   trigger=trigger, previous_case=previous_case)
 
 
 @transaction.atomic
@@ -165,8 +177,8 @@ def kyc_case_reject(*, case: KycCase, actor, reason_code: str, reason: str) -> K
 
 
 # The actions a person takes on a case, by transition name: the API, the admin and the review queue
-# dispatch through this table. ``expire`` is not here: only the scheduled refresh and a newer
-# approval expire a case (kyc_cases_expire_due, kyc_case_approve).
+# dispatch through this table. ``expire`` and ``supersede`` are not here: only the scheduled refresh
+# (kyc_cases_expire_due) and a newer approval (kyc_case_approve) end an approval.
 KYC_CASE_ACTIONS: dict[str, Callable[..., KycCase]] = {
     "submit": kyc_case_submit,
     "start_review": kyc_case_start_review,
@@ -192,43 +204,44 @@ def kyc_case_transition(*, case: KycCase, name: str, actor, reason: str = "",
 
 
 def _supersede_approved(*, case: KycCase, actor) -> None:
-    """An earlier approval of the same investor ends when a new case is approved."""
-    older = KycCase.objects.select_for_update().filter(
-        investor_id=case.investor_id, state=KycCase.State.APPROVED).exclude(pk=case.pk)
-    rows = [(c.pk, str(c)) for c in older]
-    if rows:
-        older.update(state=KycCase.State.EXPIRED, updated_at=timezone.now())
-        audit_transitions_bulk(model=KycCase, rows=rows, actor=actor, name="expire",
-                               from_state=KycCase.State.APPROVED, to_state=KycCase.State.EXPIRED,
-                               reason=f"superseded by the approval of case #{case.pk}")
+    """An earlier approval of the same investor ends when a new case is approved (by its approver)."""
+    bulk_transition(
+        KycCase, "supersede", actor=actor, reason=f"superseded by the approval of case #{case.pk}",
+        queryset=KycCase.objects.select_related("investor").filter(
+            investor_id=case.investor_id, state__in=transition_sources(KycCase, "supersede"),
+        ).exclude(pk=case.pk),
+    )
 
 
+@transaction.atomic
 def kyc_cases_expire_due(*, today: date | None = None) -> list[int]:
-    """Expire every approved case whose refresh date has come and open its periodic review.
+    """Expire every approved case whose refresh date has come and open its investor's periodic
+    review; returns the ids of the new review cases.
 
-    Each case is claimed with a conditional update (state still approved), so running
-    twice, or on two workers at once, expires and reopens each case once. Returns the
-    ids of the new review cases.
+    A system step, in one transaction and a fixed number of statements: the investors are locked
+    first (the app's lock order), their due cases take ``expire`` in bulk, ``investor_blocked`` is
+    sent for each after the commit, and a draft review case is created, in bulk, for each investor
+    without an open case. Running twice, or on two workers at once, expires and reopens each case
+    once: a second run waits for the first's locks, then finds the cases no longer approved.
     """
     today = today or clock.today()
-    due = list(KycCase.objects.filter(state=KycCase.State.APPROVED, refresh_due__lte=today)
-               .values_list("pk", flat=True))
-    opened = []
-    for pk in due:
-        with transaction.atomic():
-            claimed = KycCase.objects.filter(pk=pk, state=KycCase.State.APPROVED).update(
-                state=KycCase.State.EXPIRED, updated_at=timezone.now())
-            if not claimed:
-                continue
-            case = KycCase.objects.select_related("investor").get(pk=pk)
-            audit_transitions_bulk(model=KycCase, rows=[(pk, str(case))], actor=None, name="expire",
-                                   from_state=KycCase.State.APPROVED, to_state=KycCase.State.EXPIRED,
-                                   reason=f"refresh date {case.refresh_due.isoformat()} reached")
-            transaction.on_commit(lambda c=case: investor_blocked.send(
-                sender=KycCase, investor_id=c.investor_id, event=f"kyc-expired:case:{c.pk}"))
-            if case.investor.kyc_cases.filter(state__in=KycCase.OPEN_STATES).exists():
-                continue
-            review = kyc_case_open(actor=None, investor=case.investor,
-                                   trigger=KycCase.Trigger.PERIODIC_REVIEW, previous_case=case)
-            opened.append(review.pk)
-    return opened
+    due = KycCase.objects.filter(state__in=transition_sources(KycCase, "expire"), refresh_due__lte=today)
+    investors = {i.pk: i for i in Investor.objects.select_for_update()
+                 .filter(pk__in=due.values("investor_id")).order_by("pk")}
+    due = due.filter(investor_id__in=list(investors))  # their cases hold still while they are locked
+    expired = bulk_transition(
+        KycCase, "expire", actor=None, queryset=due.select_related("investor"),
+        reason={pk: f"refresh date {day.isoformat()} reached"
+                for pk, day in due.values_list("pk", "refresh_due")})
+    cases = list(KycCase.objects.filter(pk__in=expired.ids).order_by("pk"))
+    for case in cases:
+        transaction.on_commit(lambda c=case: investor_blocked.send(
+            sender=KycCase, investor_id=c.investor_id, event=f"kyc-expired:case:{c.pk}"))
+    busy = set(KycCase.objects.filter(investor_id__in=[c.investor_id for c in cases],
+                                      state__in=KycCase.OPEN_STATES).values_list("investor_id", flat=True))
+    reviews = KycCase.objects.bulk_create([
+        _new_case(investors[c.investor_id], trigger=KycCase.Trigger.PERIODIC_REVIEW, previous_case=c)
+        for c in cases if c.investor_id not in busy
+    ])
+    audit_created_bulk(instances=reviews, actor=None, fields=CASE_FIELDS)
+    return [review.pk for review in reviews]

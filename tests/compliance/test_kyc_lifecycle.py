@@ -181,3 +181,6 @@ def test_a_new_approval_supersedes_the_previous_one(officer, officer2, ops):
 
     first.refresh_from_db()
     assert (first.state, second.state) == ("expired", "approved")
+    # the approver ends the older approval, through the approver's own permission
+    assert case_events(first)[-1] == (
+        "supersede", "approved", "expired", "kyc-checker", f"superseded by the approval of case #{second.pk}")

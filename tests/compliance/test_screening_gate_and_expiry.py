@@ -3,10 +3,13 @@
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from compliance import services
 from compliance.models import KycCase
+from compliance.signals import investor_blocked
 from compliance.tasks import expire_due_kyc_cases
 from core import clock
 from core.dates import add_years
@@ -103,3 +106,52 @@ def test_running_the_expiry_twice_expires_and_reopens_once(ops):
 
     assert (len(first), second) == (1, [])
     assert sorted(due.kyc_cases.values_list("state", flat=True)) == ["draft", "expired"]
+
+
+def _due(investor, days_ago: int = 0) -> KycCase:
+    case = investor.kyc_cases.get(state="approved")
+    KycCase.objects.filter(pk=case.pk).update(refresh_due=timezone.localdate() - timedelta(days=days_ago))
+    return case
+
+
+def _expire_counting():
+    with CaptureQueriesContext(connection) as queries:
+        opened = services.kyc_cases_expire_due()
+    return opened, [q["sql"].split()[0] for q in queries.captured_queries]
+
+
+def test_many_due_cases_expire_in_the_same_statements_as_one(ops, django_capture_on_commit_callbacks):
+    _due(make_investor(actor=ops, name="Single Ltd"))
+    one, one_statements = _expire_counting()
+    due = [_due(make_investor(actor=ops, name=f"Due {i} Ltd"), days_ago=i) for i in range(4)]
+    blocked = []
+    investor_blocked.connect(lambda **kw: blocked.append((kw["investor_id"], kw["event"])), weak=False,
+                             dispatch_uid="test-expiry")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            many, many_statements = _expire_counting()
+    finally:
+        investor_blocked.disconnect(dispatch_uid="test-expiry")
+
+    assert (len(one), len(many), many_statements) == (1, 4, one_statements)
+    assert blocked == [(c.investor_id, f"kyc-expired:case:{c.pk}") for c in due]
+    reviews = KycCase.objects.filter(pk__in=many).order_by("pk")
+    assert [(r.investor_id, r.previous_case_id, r.state, r.trigger) for r in reviews] == [
+        (c.investor_id, c.pk, "draft", "periodic_review") for c in due]
+    created = AuditEvent.objects.filter(content_type__model="kyccase", action="create", object_id__in=many)
+    assert sorted((e.object_id, e.actor, e.changes["previous_case"]) for e in created) == [
+        (r.pk, None, [None, r.previous_case_id]) for r in reviews]
+    assert [e.reason for e in AuditEvent.objects.filter(name="expire", object_id__in=[c.pk for c in due])
+            .order_by("object_id")] == [
+        f"refresh date {(timezone.localdate() - timedelta(days=i)).isoformat()} reached" for i in range(4)]
+
+
+def test_an_investor_with_an_open_case_gets_no_second_one(ops):
+    investor = make_investor(actor=ops, name="Busy Ltd")
+    old = _due(investor)
+    draft = services.kyc_case_open(actor=ops, investor=investor)
+
+    opened = services.kyc_cases_expire_due()
+
+    assert opened == []
+    assert dict(investor.kyc_cases.values_list("pk", "state")) == {old.pk: "expired", draft.pk: "draft"}
