@@ -3,20 +3,38 @@
 A metering file is CSV with the header ``device,hour,gpu_hours,energy_wh[,utilisation]``:
 ``device`` is the device code, ``hour`` the ISO 8601 start of a UTC clock hour,
 ``gpu_hours`` and ``energy_wh`` whole non-negative numbers, ``utilisation`` optional,
-a fraction from 0 to 1. Every rule names the line (the header is line 1).
+a fraction from 0 to 1. Every hour lies in the device's service life: from its purchase
+date (00:00 UTC) to the same day ``useful_life_years`` later, and has ended. Every rule
+names the line (the header is line 1); a cell is echoed in a reason at most
+``ECHO_CHARS`` characters long.
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 import numpy as np
 import pandas as pd
+
+from core.dates import add_years
 
 REQUIRED_COLUMNS = ("device", "hour", "gpu_hours", "energy_wh")
 OPTIONAL_COLUMNS = ("utilisation",)
 PG_EPOCH_US = 946_684_800_000_000  # 2000-01-01T00:00:00Z in microseconds since 1970
 US_PER_HOUR = 3_600_000_000
+ECHO_CHARS = 40
+NUMBER_CHARS = 32  # a cell longer than this is not a plausible whole number (and cannot overflow)
+
+
+def quoted(text: str) -> str:
+    """A cell for a reason: quoted, and cut to ``ECHO_CHARS`` with its length when longer."""
+    if len(text) <= ECHO_CHARS:
+        return f"'{text}'"
+    return f"'{text[:ECHO_CHARS]}...' ({len(text)} characters)"
+
+
+def _day_start_us(day: date) -> int:
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()) * 1_000_000
 
 
 @dataclass(frozen=True)
@@ -25,6 +43,16 @@ class DeviceInfo:
     gpu_count: int | None
     tdp_watts: int | None
     kind_label: str
+    purchase_date: date
+    useful_life_years: int
+
+    @property
+    def service_end(self) -> date:
+        """The first day after the service life (the last day the book value depreciates to)."""
+        try:
+            return add_years(self.purchase_date, self.useful_life_years)
+        except (OverflowError, ValueError):  # a life past year 9999: the service life has no end here
+            return date.max
 
 
 @dataclass(frozen=True)
@@ -60,9 +88,13 @@ class DeviceTable:
     gpu_count: np.ndarray  # 0 where not a GPU server
     max_wh: np.ndarray  # gpu_count x tdp; 0 where not a GPU server
     kind_label: list[str]
+    service_start_us: np.ndarray  # the purchase date, 00:00 UTC
+    service_end_us: np.ndarray  # the day after the service life, 00:00 UTC
+    info: list[DeviceInfo]
+    code_max_length: int
 
     @classmethod
-    def build(cls, devices: dict[str, DeviceInfo]) -> "DeviceTable":
+    def build(cls, devices: dict[str, DeviceInfo], *, code_max_length: int = 64) -> "DeviceTable":
         items = list(devices.items())
         return cls(
             codes={code: i for i, (code, _) in enumerate(items)},
@@ -70,6 +102,10 @@ class DeviceTable:
             gpu_count=np.array([d.gpu_count or 0 for _, d in items], dtype=np.int64),
             max_wh=np.array([(d.gpu_count or 0) * (d.tdp_watts or 0) for _, d in items], dtype=np.int64),
             kind_label=[d.kind_label for _, d in items],
+            service_start_us=np.array([_day_start_us(d.purchase_date) for _, d in items], dtype=np.int64),
+            service_end_us=np.array([_day_start_us(d.service_end) for _, d in items], dtype=np.int64),
+            info=[d for _, d in items],
+            code_max_length=code_max_length,
         )
 
 
@@ -95,6 +131,8 @@ def _whole_numbers(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(values as int64, mask of cells that are not whole numbers)."""
     if pd.api.types.is_integer_dtype(series.dtype):
         return series.to_numpy(dtype=np.int64), np.zeros(len(series), dtype=bool)
+    if not pd.api.types.is_numeric_dtype(series.dtype):  # text: a huge integer would overflow a float
+        series = series.where(series.astype(str).str.len() <= NUMBER_CHARS)
     numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     bad = ~np.isfinite(numbers) | (numbers != np.floor(numbers)) | (np.abs(numbers) > 2**31 - 1)
     return np.where(bad, 0, numbers).astype(np.int64), bad
@@ -107,33 +145,42 @@ def _categories(series: pd.Series) -> tuple[pd.Index, np.ndarray]:
     return cat.cat.categories, cat.cat.codes.to_numpy()
 
 
-def validate_chunk(frame: pd.DataFrame, *, first_line: int, devices: DeviceTable,
+def validate_chunk(frame: pd.DataFrame, *, lines: np.ndarray, devices: DeviceTable,
                    now: datetime) -> ChunkResult:
-    """Apply every per-row rule to ``frame`` (a CSV chunk whose first row is ``first_line``).
+    """Apply every per-row rule to ``frame`` (a CSV chunk whose rows are on the file's ``lines``).
 
     Reasons are built only for bad rows (``cell(column, i)`` reads the raw text lazily).
     """
     n = len(frame)
-    lines = np.arange(first_line, first_line + n, dtype=np.int64)
     reasons: list[tuple[np.ndarray, object]] = []  # (mask, callable(i) -> reason for a bad row)
 
     def cell(column: str, i: int) -> str:
         value = frame[column].iloc[i]
         return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
 
+    def q(column: str, i: int) -> str:
+        return quoted(cell(column, i))
+
     device_values, device_codes = _categories(frame["device"])
-    lookup = np.array([devices.codes.get(str(c).strip(), -1) for c in device_values] + [-1], dtype=np.int64)
+    device_text = [str(c).strip() for c in device_values]
+    lookup = np.array([devices.codes.get(c, -1) for c in device_text] + [-1], dtype=np.int64)
+    overlong = np.array([len(c) > devices.code_max_length for c in device_text] + [False])
     pos = lookup[device_codes]  # code -1 (missing) picks the trailing -1
     unknown = pos < 0
-    reasons.append((unknown, lambda i: f"unknown device '{cell('device', i).strip()}'"))
+    too_long = overlong[device_codes]
+    reasons.append((too_long, lambda i: f"device {quoted(cell('device', i).strip())} is longer than a device "
+                    f"code (at most {devices.code_max_length} characters)"))
+    reasons.append((unknown & ~too_long, lambda i: f"unknown device {quoted(cell('device', i).strip())}"))
     safe_pos = np.where(unknown, 0, pos)
     if len(devices.ids):
         gpu_count, max_wh = devices.gpu_count[safe_pos], devices.max_wh[safe_pos]
+        life_start, life_end = devices.service_start_us[safe_pos], devices.service_end_us[safe_pos]
     else:
-        gpu_count = max_wh = np.zeros(n, dtype=np.int64)
+        gpu_count = max_wh = life_start = life_end = np.zeros(n, dtype=np.int64)
     not_gpu = ~unknown & (gpu_count == 0)
     reasons.append((not_gpu, lambda i: f"device '{cell('device', i).strip()}' is a "
                     f"{devices.kind_label[pos[i]]}, not a GPU server; it has no GPU metering"))
+    known_gpu = ~unknown & ~not_gpu
 
     hour_values, hour_codes = _categories(frame["hour"])
     parsed = pd.to_datetime(pd.Series(hour_values.astype(str), dtype=object), format="ISO8601", utc=True,
@@ -141,20 +188,27 @@ def validate_chunk(frame: pd.DataFrame, *, first_line: int, devices: DeviceTable
     parsed_us = np.append(parsed.to_numpy(dtype="datetime64[us]").astype(np.int64), 0)
     parsed_bad = np.append(parsed.isna().to_numpy(), True)
     hour_us, bad_hour = parsed_us[hour_codes], parsed_bad[hour_codes]
-    reasons.append((bad_hour, lambda i: f"hour '{cell('hour', i)}' is not an ISO 8601 date and time"))
+    reasons.append((bad_hour, lambda i: f"hour {q('hour', i)} is not an ISO 8601 date and time"))
     off_hour = ~bad_hour & (hour_us % US_PER_HOUR != 0)
-    reasons.append((off_hour, lambda i: f"hour '{cell('hour', i)}' is not the start of a clock hour"))
+    reasons.append((off_hour, lambda i: f"hour {q('hour', i)} is not the start of a clock hour"))
+    clock_hour = ~bad_hour & ~off_hour
     now_us = int(now.timestamp() * 1_000_000)
-    future = ~bad_hour & ~off_hour & (hour_us + US_PER_HOUR > now_us)
-    reasons.append((future, lambda i: f"hour '{cell('hour', i)}' is in the future (the hour has not ended)"))
+    future = clock_hour & (hour_us + US_PER_HOUR > now_us)
+    reasons.append((future, lambda i: f"hour {q('hour', i)} is in the future (the hour has not ended)"))
+    before_life = known_gpu & clock_hour & (hour_us < life_start)
+    reasons.append((before_life, lambda i: f"hour {q('hour', i)} is before device "
+                    f"'{cell('device', i).strip()}' entered service "
+                    f"(purchased {devices.info[pos[i]].purchase_date:%Y-%m-%d})"))
+    after_life = known_gpu & clock_hour & (hour_us >= life_end)
+    reasons.append((after_life, lambda i: f"hour {q('hour', i)} is after the service life of device "
+                    f"'{cell('device', i).strip()}' ({_life(devices.info[pos[i]])})"))
 
     gpu_hours, gpu_bad = _whole_numbers(frame["gpu_hours"])
     energy, energy_bad = _whole_numbers(frame["energy_wh"])
-    reasons.append((gpu_bad, lambda i: f"gpu_hours '{cell('gpu_hours', i)}' is not a whole number"))
-    reasons.append((energy_bad, lambda i: f"energy_wh '{cell('energy_wh', i)}' is not a whole number"))
+    reasons.append((gpu_bad, lambda i: f"gpu_hours {q('gpu_hours', i)} is not a whole number"))
+    reasons.append((energy_bad, lambda i: f"energy_wh {q('energy_wh', i)} is not a whole number"))
     reasons.append((~gpu_bad & (gpu_hours < 0), lambda i: f"negative value: gpu_hours {gpu_hours[i]}"))
     reasons.append((~energy_bad & (energy < 0), lambda i: f"negative value: energy_wh {energy[i]}"))
-    known_gpu = ~unknown & ~not_gpu
     too_many = known_gpu & ~gpu_bad & (gpu_hours > gpu_count)
     reasons.append((too_many, lambda i: f"gpu_hours {gpu_hours[i]} is above the device's "
                     f"{gpu_count[i]} GPUs x 1 h"))
@@ -173,7 +227,7 @@ def validate_chunk(frame: pd.DataFrame, *, first_line: int, devices: DeviceTable
             util = pd.to_numeric(text.where(present), errors="coerce").to_numpy(dtype=np.float64,
                                                                                  na_value=np.nan)
         bad_util = present & ~((util >= 0) & (util <= 1))
-        reasons.append((bad_util, lambda i: f"utilisation '{cell('utilisation', i)}' is not a fraction "
+        reasons.append((bad_util, lambda i: f"utilisation {q('utilisation', i)} is not a fraction "
                         "from 0 to 1"))
         util_bp = np.where(present & ~bad_util, np.rint(np.nan_to_num(util) * 10000), -1).astype(np.int64)
     else:
@@ -194,6 +248,12 @@ def validate_chunk(frame: pd.DataFrame, *, first_line: int, devices: DeviceTable
         hour_us=hour_us[ok], gpu_hours=gpu_hours[ok], energy_wh=energy[ok], utilisation_bp=util_bp[ok],
     )
     return ChunkResult(valid=valid, errors=errors)
+
+
+def _life(device: DeviceInfo) -> str:
+    years = device.useful_life_years
+    return (f"{years} year{'s' if years != 1 else ''} from {device.purchase_date:%Y-%m-%d}, "
+            f"ended {device.service_end:%Y-%m-%d}")
 
 
 def duplicate_errors(keys_device: np.ndarray, keys_hour: np.ndarray, lines: np.ndarray) -> list[RowError]:

@@ -8,6 +8,8 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
+from config.safety import refuse_public_secret_key
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -31,7 +33,8 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"Environment variable {name}={raw!r} is not a boolean.")
 
 
-def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+def env_int(name: str, default: int, *, minimum: int = 0, why: str = "") -> int:
+    """An integer of at least ``minimum``; ``why`` (a sentence) says what a smaller value would do."""
     raw = os.environ.get(name)
     if raw is None:
         return default
@@ -40,7 +43,8 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     except ValueError:
         raise ImproperlyConfigured(f"Environment variable {name}={raw!r} is not an integer.") from None
     if value < minimum:
-        raise ImproperlyConfigured(f"Environment variable {name} must be at least {minimum}.")
+        raise ImproperlyConfigured(f"Environment variable {name} must be at least {minimum}"
+                                   + (f": {why}" if why else "."))
     return value
 
 
@@ -49,8 +53,9 @@ def env_list(name: str, default: str | None = None) -> list[str]:
 
 
 def env_secret_key(name: str = "SECRET_KEY") -> str:
-    """A production secret key: long, varied and not one of Django's throwaway keys."""
+    """A production secret key: long, varied, not one of Django's throwaway keys nor one committed here."""
     value = env_str(name)
+    refuse_public_secret_key(value, name)
     if len(value) < 50 or len(set(value)) < 5 or value.startswith("django-insecure"):
         raise ImproperlyConfigured(
             f"Environment variable {name} is unsafe: use at least 50 random characters."

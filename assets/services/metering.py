@@ -12,6 +12,11 @@ batch. A different file repeating rows already stored with identical values impo
 only the new rows; a row that contradicts a stored one is a bad row. Any bad row
 means nothing is imported and the report lists every bad row with its reason.
 
+A row the CSV parser cannot split into the header's columns (more fields than the
+header names) is a bad row of its own: the parser skips it, names it, and goes on, so
+the report still names every later bad row. Line numbers are the file's lines (blank
+lines are ignored but counted).
+
 Rows that land in a period already invoiced are billed after the import commits
 (``assets.tasks.true_up_late_usage``, see ``late_usage.py``).
 """
@@ -28,16 +33,15 @@ from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
-import pandas as pd
 from django.db import connection, transaction
 
 from assets import tasks
+from assets.metering_reader import read_chunks
 from assets.metering_validation import (
     DeviceInfo,
     DeviceTable,
     RowError,
     ValidChunk,
-    check_header,
     duplicate_errors,
     to_pg_binary,
     validate_chunk,
@@ -54,19 +58,28 @@ MAX_REASONS_IN_MESSAGE = 20
 
 
 class MeteringRejected(InvalidInput):
-    """A file with bad rows: nothing was imported; ``errors`` lists every bad row."""
+    """A file with bad rows: nothing was imported; ``errors`` lists every problem of every bad row
+    (a row may have several), ``bad_rows`` counts the rows."""
 
     code = "metering_rejected"
 
     def __init__(self, errors: list[RowError], *, rows_total: int):
         self.errors = errors
+        self.bad_rows = len({e.line for e in errors})
+        self.rows_total = rows_total
         shown = "; ".join(str(e) for e in errors[:MAX_REASONS_IN_MESSAGE])
         extra = len(errors) - MAX_REASONS_IN_MESSAGE
         more = f" (and {extra} more)" if extra > 0 else ""
         super().__init__(
-            f"Nothing imported: {len(errors)} bad row(s) of {rows_total}: {shown}{more}.",
+            f"Nothing imported: {self.counts}: {shown}{more}.",
             reasons=[str(e) for e in errors], field="file",
         )
+
+    @property
+    def counts(self) -> str:
+        """'2 bad row(s) of 10', plus the number of problems when a row has more than one."""
+        problems = f" ({len(self.errors)} problems)" if len(self.errors) != self.bad_rows else ""
+        return f"{self.bad_rows} bad row(s) of {self.rows_total}{problems}"
 
 
 @dataclass
@@ -85,10 +98,12 @@ def _sha256(source: BinaryIO) -> str:
 
 
 def _device_table() -> DeviceTable:
-    rows = Device.objects.values_list("code", "id", "gpu_count", "tdp_watts", "kind")
+    rows = Device.objects.values_list("code", "id", "gpu_count", "tdp_watts", "kind", "purchase_date",
+                                      "useful_life_years")
     labels = dict(Device.Kind.choices)
-    return DeviceTable.build({code: DeviceInfo(pk, gpus, tdp, labels[kind])
-                              for code, pk, gpus, tdp, kind in rows})
+    return DeviceTable.build({code: DeviceInfo(pk, gpus, tdp, labels[kind], bought, life)
+                              for code, pk, gpus, tdp, kind, bought, life in rows},
+                             code_max_length=Device._meta.get_field("code").max_length)
 
 
 def import_metering(
@@ -119,30 +134,6 @@ def import_metering(
         return result
 
 
-def _chunks(source: BinaryIO, chunk_rows: int):
-    """Yield (first line number, DataFrame) for each chunk; refuse a bad header or a non-CSV."""
-    head = source.read(4096)
-    source.seek(0)
-    if not head.strip():
-        raise InvalidInput("The metering file is empty.", field="file")
-    try:
-        reader = pd.read_csv(source, chunksize=chunk_rows, dtype={"device": "category", "hour": "category"},
-                             skipinitialspace=True, keep_default_na=False, na_values=[""],
-                             engine="c")
-        line = 2
-        for frame in reader:
-            if line == 2:
-                problem = check_header(frame.columns)
-                if problem:
-                    raise InvalidInput(problem, field="file")
-            yield line, frame
-            line += len(frame)
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        if isinstance(exc, InvalidInput):
-            raise
-        raise InvalidInput(f"The metering file is not readable CSV: {exc}", field="file") from None
-
-
 class _Collector:
     """Keeps the validated keys for the duplicate check and counts rows and hours."""
 
@@ -151,6 +142,7 @@ class _Collector:
         self.hours: list[np.ndarray] = []
         self.lines: list[np.ndarray] = []
         self.errors: list[RowError] = []
+        self.bad_lines: set[int] = set()
         self.rows = 0
         self.first_hour: int | None = None
         self.last_hour: int | None = None
@@ -158,6 +150,7 @@ class _Collector:
     def add(self, valid: ValidChunk, errors: list[RowError], n: int) -> None:
         self.rows += n
         self.errors.extend(errors)
+        self.bad_lines.update(e.line for e in errors)
         self.devices.append(valid.device_id)
         self.hours.append(valid.hour_us)
         self.lines.append(valid.line)
@@ -281,16 +274,17 @@ def _import(source, *, sha, actor, via, filename, chunk_rows, now, progress) -> 
     loader.start()
     try:
         t0 = time.perf_counter()
-        for first_line, frame in _chunks(source, chunk_rows):
-            result = validate_chunk(frame, first_line=first_line, devices=devices, now=now)
-            collected.add(result.valid, result.errors, len(frame))
+        for chunk in read_chunks(source, chunk_rows):
+            result = validate_chunk(chunk.frame, lines=chunk.lines, devices=devices, now=now)
+            errors = sorted(chunk.errors + result.errors, key=lambda e: e.line)
+            collected.add(result.valid, errors, chunk.rows)
             if not collected.errors and len(result.valid):
                 data = to_pg_binary(result.valid)
                 validate += time.perf_counter() - t0
                 loader.put(data)
                 t0 = time.perf_counter()
             if progress:
-                progress(f"{collected.rows} rows read, {len(collected.errors)} bad")
+                progress(f"{collected.rows} rows read, {len(collected.bad_lines)} bad")
         collected.finish()
         validate += time.perf_counter() - t0
     finally:

@@ -1,8 +1,10 @@
 """The test suite: PostgreSQL and Redis started by scripts/test.sh, passed in by URL."""
 
+from config.safety import TEST_SECRET_KEY
+
 from .base import *  # noqa: F403
 
-SECRET_KEY = "test-only-key-not-for-production-use-0123456789abcdefghijklmnop"  # noqa: S105
+SECRET_KEY = TEST_SECRET_KEY  # public, refused by production
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {

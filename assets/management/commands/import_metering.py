@@ -35,7 +35,7 @@ class Command(BaseCommand):
             except MeteringRejected as exc:
                 failed += 1
                 self.stderr.write(self.style.ERROR(
-                    f"{path}: nothing imported, {len(exc.errors)} bad row(s):"))
+                    f"{path}: nothing imported, {exc.counts}:"))
                 for error in exc.errors:
                     self.stderr.write(f"  {error}")
                 continue
