@@ -53,7 +53,7 @@ def test_npv_is_exact_at_1e15():
     """Review: the float NPV was 6.04 off at 1e15. Capex 10^15, then 9 x 10^14 a year for 26 years at 9 %.
 
     Exact: 7,936,074,903,168,475.0385... (a fraction computed by hand in the test below), so
-    7,936,074,903,168,475.04; numpy-financial's float gave 7,936,074,903,168,469.00.
+    7,936,074,903,168,475.04; the earlier float computation gave 7,936,074,903,168,469.00.
     """
     result = _evaluate(capex=Decimal("1000000000000000"), revenue=[Decimal("900000000000000")] * 26,
                        opex=[Decimal("0")] * 26, discount_rate=Decimal("0.09"))
