@@ -1,4 +1,7 @@
+import threading
+
 import pytest
+from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -104,3 +107,27 @@ def api_client_for(user) -> APIClient:
 @pytest.fixture
 def api():
     return api_client_for
+
+
+def _close_the_worker_threads_connection(**_):
+    """A test worker runs tasks in its own thread, whose database connection Django never closes:
+    left open, it blocks dropping the test database at the end of the session."""
+    if threading.current_thread() is not threading.main_thread():
+        connection.close()
+
+
+@pytest.fixture
+def celery_worker():
+    """A real Celery worker (solo pool, in a thread) on the Redis broker the test command started."""
+    from celery.contrib.testing.worker import start_worker
+    from celery.signals import task_postrun
+
+    from config.celery import app
+
+    assert app.conf.broker_url.startswith("redis://127.0.0.1:")
+    task_postrun.connect(_close_the_worker_threads_connection, weak=False)
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            yield
+    finally:
+        task_postrun.disconnect(_close_the_worker_threads_connection)

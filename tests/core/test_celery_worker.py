@@ -3,20 +3,11 @@
 from datetime import timedelta
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.utils import timezone
 
-from config.celery import app
 from core.models import IdempotencyRecord
 from core.tasks import purge_idempotency_keys
 from tests.factories import make_user
-
-
-@pytest.fixture
-def celery_worker():
-    assert app.conf.broker_url.startswith("redis://127.0.0.1:")
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        yield
 
 
 @pytest.mark.celery

@@ -4,9 +4,7 @@ import time
 from datetime import date
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 
-from config.celery import app
 from core import roles
 from core.models import AuditEvent
 from screening import tasks
@@ -14,13 +12,6 @@ from screening.models import ScreeningHit, ScreeningRun
 from screening.services import list_import, rescreen_everyone
 from tests.factories import make_user
 from tests.screening.conftest import SAMPLE, owner, person
-
-
-@pytest.fixture
-def celery_worker():
-    assert app.conf.broker_url.startswith("redis://127.0.0.1:")
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        yield
 
 
 def wait_until_finished(run: ScreeningRun, timeout: float = 30) -> ScreeningRun:
