@@ -267,8 +267,10 @@ class MeterImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request={"multipart/form-data": s.FileUploadSerializer},
                    responses=s.MeterImportBatchSerializer,
-                   summary="Import a metering CSV; bad rows are all listed in error.reasons")
+                   summary="Import a metering CSV; bad rows are all listed in error.reasons",
+                   parameters=[IDEMPOTENCY_PARAMETER])
     @action(detail=False, methods=["post"])
+    @idempotent
     def upload(self, request):
         body = s.FileUploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -292,8 +294,10 @@ class BankStatementViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request={"multipart/form-data": s.FileUploadSerializer},
                    responses=s.BankStatementSerializer(many=True),
-                   summary="Import a camt.053 or CSV statement")
+                   summary="Import a camt.053 or CSV statement",
+                   parameters=[IDEMPOTENCY_PARAMETER])
     @action(detail=False, methods=["post"])
+    @idempotent
     def upload(self, request):
         _require(request.user, "assets.import_bankstatement", "import bank statements")
         body = s.FileUploadSerializer(data=request.data)
@@ -315,8 +319,10 @@ class BankEntryViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.bank_entries_visible_to(self.request.user).prefetch_related("details")
 
-    @extend_schema(request=s.ClassifySerializer, summary="Correct the classification")
+    @extend_schema(request=s.ClassifySerializer, summary="Correct the classification",
+                   parameters=[IDEMPOTENCY_PARAMETER])
     @action(detail=True, methods=["post"])
+    @idempotent
     def classify(self, request, pk=None):
         _require(request.user, "assets.change_bankentry", "reclassify bank entries")
         entry: BankEntry = self.get_object()

@@ -146,8 +146,10 @@ class KycCaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         serializer.instance = services.kyc_case_open(actor=self.request.user,
                                                      investor=serializer.validated_data["investor"])
 
-    @extend_schema(request=None, summary="Take the case (assign it to yourself)")
+    @extend_schema(request=None, summary="Take the case (assign it to yourself)",
+                   parameters=[IDEMPOTENCY_PARAMETER])
     @action(detail=True, methods=["post"])
+    @idempotent
     def take(self, request, pk=None):
         case = services.kyc_case_assign(case=self.get_object(), actor=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=case.pk)).data)
@@ -179,8 +181,10 @@ class DocumentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         serializer.instance = services.document_upload(
             actor=self.request.user, **serializer.validated_data)
 
-    @extend_schema(request=DocumentDecisionSerializer, summary="Accept, reject or ask to revise")
+    @extend_schema(request=DocumentDecisionSerializer, summary="Accept, reject or ask to revise",
+                   parameters=[IDEMPOTENCY_PARAMETER])
     @action(detail=True, methods=["post"])
+    @idempotent
     def decide(self, request, pk=None):
         doc = self.get_object()
         body = DocumentDecisionSerializer(data=request.data)
@@ -237,8 +241,10 @@ class WalletChallengeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelView
         serializer.instance = services.wallet_challenge_issue(
             actor=self.request.user, **serializer.validated_data)
 
-    @extend_schema(request=SignatureSerializer, responses=WalletSerializer, summary="Verify the signature")
+    @extend_schema(request=SignatureSerializer, responses=WalletSerializer, summary="Verify the signature",
+                   parameters=[IDEMPOTENCY_PARAMETER])
     @action(detail=True, methods=["post"])
+    @idempotent
     def verify(self, request, pk=None):
         challenge = self.get_object()
         body = SignatureSerializer(data=request.data)

@@ -192,3 +192,22 @@ def test_the_same_key_with_another_file_is_refused_and_stores_nothing(ops, inves
     assert (first.status_code, other.status_code) == (201, 422)
     assert set(Document.objects.values_list("pk", flat=True)) - before == {first.json()["id"]}
     assert upload(PDF_BYTES)[REPLAYED] == "true"
+
+
+def test_a_metering_upload_retried_with_another_file_under_the_same_key_is_refused(ops, api):
+    from assets.models import MeterReading
+    from tests.assets.builders import make_gpu_server
+
+    make_gpu_server(actor=ops, code="GPU-K")
+
+    def upload(hours: int):
+        body = b"device,hour,gpu_hours,energy_wh\n" + b"".join(
+            f"GPU-K,2026-01-01T{h:02d}:00:00Z,1,100\n".encode() for h in range(hours))
+        return api(ops).post("/api/v1/metering-imports/upload/", {"file": SimpleUploadedFile("m.csv", body)},
+                             format="multipart", HTTP_IDEMPOTENCY_KEY="meter-upload-1")
+
+    first, other, again = upload(2), upload(3), upload(2)
+
+    assert (first.status_code, other.status_code, again.status_code) == (201, 422, 201)
+    assert again[REPLAYED] == "true"
+    assert MeterReading.objects.count() == 2
