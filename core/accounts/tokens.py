@@ -42,7 +42,7 @@ def api_token_issue(*, actor, name: str, two_factor: bool = False) -> tuple[ApiT
     if not name or len(name) > ApiToken.NAME_MAX_LENGTH:
         raise InvalidInput(f"A token's name is 1 to {ApiToken.NAME_MAX_LENGTH} characters.", field="name")
     with transaction.atomic():
-        get_user_model().objects.select_for_update().filter(pk=actor.pk).exists()  # one issue at a time
+        get_user_model().objects.select_for_update().only("pk").get(pk=actor.pk)  # one issue at a time
         now = timezone.now()
         active = ApiToken.objects.active(now).filter(user=actor).count()
         if active >= settings.API_TOKEN_MAX_ACTIVE:
