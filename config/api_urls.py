@@ -1,7 +1,6 @@
 """One router for the whole REST API; each app registers its viewsets here."""
 
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from assets.api.views import ROUTES as ASSET_ROUTES
@@ -16,6 +15,7 @@ from compliance.api.views import (
     WalletChallengeViewSet,
     WalletViewSet,
 )
+from core.accounts.api import ApiTokenViewSet, SignInView
 from core.api.fx import ROUTES as FX_ROUTES
 from core.api.views import AuditEventViewSet
 from issuance.api.views import DealViewSet, SPVViewSet, SubscriptionViewSet, TrancheViewSet
@@ -28,6 +28,7 @@ from screening.api.views import (
 )
 
 router = DefaultRouter()
+router.register("auth/tokens", ApiTokenViewSet, basename="apitoken")  # the user's own API tokens
 router.register("spvs", SPVViewSet, basename="spv")
 router.register("deals", DealViewSet, basename="deal")
 router.register("tranches", TrancheViewSet, basename="tranche")
@@ -54,6 +55,6 @@ for prefix, viewset, basename in CHAIN_ROUTES:  # transactions, contracts, snaps
     router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", SignInView.as_view(), name="api-token"),
     *router.urls,
 ]

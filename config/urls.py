@@ -9,6 +9,7 @@ admin.site.site_title = "Back office"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
+    path("account/", include("core.accounts.urls")),  # the second-factor pages
     path("api/v1/", include("config.api_urls")),
     path("compliance/", include("compliance.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

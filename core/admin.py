@@ -1,10 +1,18 @@
-from django.contrib import admin
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core.accounts.lockout import login_unlock
+from core.accounts.tokens import api_tokens_revoke
+from core.accounts.two_factor import totp_devices_remove
 from core.admin_transitions import ServiceAdmin
 from core.fx import fx_rate_record
-from core.models import AuditEvent, FxRate
+from core.models import ApiToken, AuditEvent, FxRate, LoginLock
 
 
 @admin.register(AuditEvent)
@@ -62,3 +70,93 @@ class RoleUserAdmin(UserAdmin):
 
 admin.site.unregister(User)
 admin.site.register(User, RoleUserAdmin)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows changed only by the services behind this admin's actions."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    """Every user's API tokens (never their keys); revoking needs ``core.revoke_apitoken``."""
+
+    list_display = ["name", "user", "prefix", "state", "two_factor", "created_at", "expires_at",
+                    "last_used_at", "revoked_at", "revoked_by"]
+    list_filter = ["two_factor", ("revoked_at", admin.EmptyFieldListFilter), "expires_at"]
+    search_fields = ["name", "prefix", "user__username"]
+    list_select_related = ["user", "revoked_by"]
+    fields = ["name", "user", "prefix", "two_factor", "created_at", "expires_at", "last_used_at",
+              "revoked_at", "revoked_by"]
+    actions = ["revoke"]
+
+    @admin.display(description="state")
+    def state(self, token) -> str:
+        return token.state()
+
+    def has_revoke_permission(self, request) -> bool:
+        return request.user.has_perm("core.revoke_apitoken")
+
+    @admin.action(permissions=["revoke"], description="Revoke the selected tokens")
+    def revoke(self, request, queryset):
+        count = api_tokens_revoke(actor=request.user, tokens=queryset, reason="Revoked in the admin.")
+        self.message_user(request, f"Revoked {count} token(s).", messages.SUCCESS)
+
+
+@admin.register(LoginLock)
+class LoginLockAdmin(ReadOnlyAdmin):
+    """Failed sign-ins per account and address (django-axes); unlocking needs ``core.unlock_loginlock``."""
+
+    list_display = ["username", "ip_address", "failures_since_start", "attempt_time", "locked_until",
+                    "path_info", "user_agent"]
+    search_fields = ["username", "ip_address"]
+    fields = list_display
+    readonly_fields = ["locked_until"]
+    actions = ["unlock"]
+
+    @admin.display(description="locked until")
+    def locked_until(self, lock) -> str:
+        until = lock.attempt_time + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+        if lock.failures_since_start < settings.LOGIN_FAILURE_LIMIT or until <= timezone.now():
+            return "-"
+        return f"{timezone.localtime(until):%Y-%m-%d %H:%M:%S}"
+
+    def has_unlock_permission(self, request) -> bool:
+        return request.user.has_perm("core.unlock_loginlock")
+
+    @admin.action(permissions=["unlock"], description="Unlock the selected logins")
+    def unlock(self, request, queryset):
+        unlocked = login_unlock(actor=request.user, locks=queryset, reason="Unlocked in the admin.")
+        self.message_user(request, f"Unlocked {', '.join(unlocked) or 'nothing'}.", messages.SUCCESS)
+
+
+admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(ReadOnlyAdmin):
+    """Staff's authenticator apps (never their secrets). Removing one (a lost phone) needs
+    ``otp_totp.delete_totpdevice`` (superusers); its user enrols again at the next sign-in."""
+
+    list_display = ["user", "name", "confirmed", "created_at", "last_used_at", "throttling_failure_count"]
+    list_filter = ["confirmed"]
+    search_fields = ["user__username", "name"]
+    list_select_related = ["user"]
+    fields = list_display
+    actions = ["remove"]
+
+    def has_remove_permission(self, request) -> bool:
+        return request.user.has_perm("otp_totp.delete_totpdevice")
+
+    @admin.action(permissions=["remove"], description="Remove the selected devices (their users enrol again)")
+    def remove(self, request, queryset):
+        count = totp_devices_remove(actor=request.user, devices=queryset, reason="Removed in the admin.")
+        self.message_user(request, f"Removed {count} device(s).", messages.SUCCESS)

@@ -10,6 +10,7 @@ class CoreConfig(AppConfig):
         # Groups and their permissions follow core.roles after every migrate,
         # so a fresh database, the demo and the test database all agree.
         post_migrate.connect(_sync_roles_after_migrate, sender=self, weak=False)
+        from core.accounts import lockout  # noqa: F401  (audits the start of each lock)
 
 
 def _sync_roles_after_migrate(sender, **kwargs) -> None:  # noqa: ARG001

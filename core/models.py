@@ -1,7 +1,9 @@
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 
 from core.validators import CURRENCY_CHOICES, validate_currency
 
@@ -107,3 +109,75 @@ class FxRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.base}/{self.quote} {self.rate} on {self.as_of} ({self.source})"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self, now=None):
+        """Tokens that authenticate now: neither revoked nor past their expiry."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now or timezone.now())
+
+
+class ApiToken(models.Model):
+    """An API token of one user: named, expiring, revocable (``core.accounts.tokens``).
+
+    Only the SHA-256 digest of the key is stored; the key itself is shown once, when the token is
+    made. ``core.api.authentication`` reads the token, its user and the user's roles in one query,
+    refusing a revoked or expired token and, for staff, one made without a second factor
+    (``two_factor``). Rows are kept after revocation or expiry for the audit trail.
+    """
+
+    NAME_MAX_LENGTH = 100
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=NAME_MAX_LENGTH,
+                            help_text="What the token is for, e.g. 'nightly export'.")
+    key_digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the key, in hex.")
+    prefix = models.CharField(max_length=8, help_text="The key's first characters, to recognise it.")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True,
+                                        help_text="Last request it authenticated (to the minute).")
+    two_factor = models.BooleanField(
+        default=False, help_text="Made after a TOTP code was verified; staff tokens must be.")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "API token"
+        ordering = ["-created_at", "-id"]
+        permissions = [("revoke_apitoken", "Can revoke any user's API token")]
+        indexes = [models.Index(fields=["user", "created_at"], name="apitoken_user_created")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(expires_at__gt=models.F("created_at")),
+                                   name="apitoken_expires_after_creation"),
+            models.CheckConstraint(
+                condition=models.Q(revoked_at__isnull=True)
+                | models.Q(revoked_at__gte=models.F("created_at")),
+                name="apitoken_revoked_after_creation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user.get_username()})"
+
+    def state(self, now=None) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        return "active" if self.expires_at > (now or timezone.now()) else "expired"
+
+
+class LoginLock(AccessAttempt):
+    """The failed sign-ins django-axes counts for one account from one address (its
+    ``AccessAttempt``), as the admin shows them: a lock once they reach ``LOGIN_FAILURE_LIMIT``
+    within ``LOGIN_LOCKOUT_MINUTES``. Unlocking deletes the row (``core.accounts.lockout``)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "login lock"
+        ordering = ["-attempt_time"]
+        permissions = [("unlock_loginlock", "Can unlock a locked-out login")]
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.ip_address}"

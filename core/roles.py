@@ -170,6 +170,12 @@ MATRIX[ISSUER_OPERATIONS] += _CHAIN_VIEW + [
 MATRIX[COMPLIANCE_OFFICER] += _CHAIN_VIEW
 MATRIX[TRUSTEE_AUDITOR] += _CHAIN_VIEW
 
+# Accounts (core.accounts): compliance officers oversee sign-ins - they see every API token and
+# revoke any, see and lift login locks, and see who enrolled a second factor. Removing a second
+# factor is left to superusers. Each user lists and revokes their own tokens without a permission.
+MATRIX[COMPLIANCE_OFFICER] += ["core.view_apitoken", "core.revoke_apitoken", "core.view_loginlock",
+                               "core.unlock_loginlock", "axes.view_accessattempt", "otp_totp.view_totpdevice"]
+
 # Roles whose members work in the admin site (investors use the API and the portal).
 STAFF_ROLES = (ISSUER_OPERATIONS, COMPLIANCE_OFFICER, TRUSTEE_AUDITOR)
 

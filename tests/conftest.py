@@ -1,12 +1,18 @@
+import secrets
 import threading
+from datetime import timedelta
 
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from core import roles
+from core.accounts.tokens import digest
+from core.accounts.two_factor import needs_second_factor
+from core.models import ApiToken
 from tests.factories import make_deal, make_investor, make_user, subscribe, to_state
+from tests.two_factor import VerifiedClient
 
 
 @pytest.fixture(autouse=True)
@@ -96,17 +102,38 @@ def closed_deal(ops, officer, open_deal, investor, other_investor):
     return services.deal_transition(deal=open_deal, name="close_book", actor=ops)
 
 
-def api_client_for(user) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
+def api_token_key(user) -> str:
+    """A token for ``user`` as the API expects it (staff's made with a second factor). Written directly,
+    without ``api_token_issue``'s audit row, so that tests counting audit rows count only their own."""
+    key = secrets.token_hex(20)
+    now = timezone.now()
+    ApiToken.objects.create(user=user, name="tests", key_digest=digest(key), prefix=key[:8], created_at=now,
+                            expires_at=now + timedelta(days=1), two_factor=needs_second_factor(user))
+    return key
 
 
 @pytest.fixture
 def api():
-    return api_client_for
+    """``api(user)``: an API client signed in with a token of ``user`` (one token per user and test);
+    ``api(None)``: one without credentials."""
+    keys = {}
+
+    def client_for(user) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            if user.pk not in keys:
+                keys[user.pk] = api_token_key(user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {keys[user.pk]}")
+        return client
+
+    return client_for
+
+
+@pytest.fixture
+def client():
+    """pytest-django's ``client``, whose ``force_login`` passes staff's second factor too
+    (tests/two_factor.py)."""
+    return VerifiedClient()
 
 
 def _close_the_worker_threads_connection(**_):

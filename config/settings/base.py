@@ -21,10 +21,12 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "core",
     "compliance",
     "issuance",
@@ -40,8 +42,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): a TOTP code passed this session
+    "core.accounts.two_factor.StaffSecondFactorMiddleware",  # staff pages need that code
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # answers a locked-out sign-in (core/accounts/lockout.py)
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -70,8 +75,9 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Permissions from the role matrix (core/auth.py): no permission-table joins per request.
-AUTHENTICATION_BACKENDS = ["core.auth.RoleBackend"]
+# Sign-in lockout first (django-axes refuses a locked account and address before any password is
+# checked), then permissions from the role matrix (core/auth.py): no permission-table joins per request.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "core.auth.RoleBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -102,10 +108,34 @@ WALLET_CHALLENGE_TTL_SECONDS = env_int("WALLET_CHALLENGE_TTL_SECONDS", 600, mini
 
 LOGIN_URL = "admin:login"
 
+# Accounts (docs/security.md, "Accounts"). Failed sign-ins at the admin login, the API token endpoint
+# and the second-factor page count per account and address; LOGIN_FAILURE_LIMIT of them within
+# LOGIN_LOCKOUT_MINUTES of each other lock that account from that address for LOGIN_LOCKOUT_MINUTES.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+# Reverse proxies in front of the app that append to X-Forwarded-For (0: the client is REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_FAILURE_LIMIT = "core.accounts.lockout.failure_limit"
+AXES_COOLOFF_TIME = "core.accounts.lockout.cool_off"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_ENABLE_ADMIN = False  # core.admin shows the locks, with an audited unlock
+AXES_LOCKOUT_CALLABLE = "core.accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "core.accounts.lockout.client_ip"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token", "code"]  # masked in logs
+AXES_VERBOSE = False  # no banner on every manage.py command; failures are still logged
+# API tokens expire API_TOKEN_TTL_HOURS after they are made; a user holds at most API_TOKEN_MAX_ACTIVE.
+API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 7 * 24, minimum=1)
+API_TOKEN_MAX_ACTIVE = env_int("API_TOKEN_MAX_ACTIVE", 10, minimum=1)
+# Staff sign in with a TOTP code (django-otp); authenticator apps show this issuer name.
+OTP_TOTP_ISSUER = "Green-compute back office"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "core.api.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "core.api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.RolePermissions"],
     "DEFAULT_FILTER_BACKENDS": [

@@ -24,6 +24,8 @@ CSRF_TRUSTED_ORIGINS = env_list(
 check_csrf_trusted_origins(CSRF_TRUSTED_ORIGINS)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The same one reverse proxy gives the client's address for the sign-in lockout (core/accounts/lockout.py).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 if not SECURE_SSL_REDIRECT:
     raise ImproperlyConfigured(

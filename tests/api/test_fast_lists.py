@@ -3,7 +3,6 @@ and authorization refuse exactly what DRF's would."""
 
 import pytest
 from django.contrib.auth.models import Permission, User
-from rest_framework.authtoken.models import Token
 
 from core.api.rows import row_plan
 from issuance.api.serializers import DealSerializer, SubscriptionSerializer, TrancheSerializer
@@ -82,13 +81,15 @@ def test_an_unknown_token_and_an_inactive_user_are_refused(ops, api):
 
 
 def test_a_token_user_gets_their_roles_from_the_one_query(investor_user, ops, api, django_assert_num_queries):
-    token = Token.objects.get_or_create(user=ops)[0]
+    from core.accounts.tokens import api_token_issue
     from core.api.authentication import TokenAuthentication
 
-    with django_assert_num_queries(1):
-        user, auth = TokenAuthentication().authenticate_credentials(token.key)
+    token, key = api_token_issue(actor=ops, name="script", two_factor=True)
 
-    assert (user.pk, auth.key) == (ops.pk, token.key)
+    with django_assert_num_queries(1):  # the token (unrevoked, unexpired), its last use, the user, the roles
+        user, auth = TokenAuthentication().authenticate_credentials(key)
+
+    assert (user.pk, auth.pk, auth.two_factor) == (ops.pk, token.pk, True)
     assert user._role_names == frozenset({"issuer operations"})
 
 

@@ -9,6 +9,7 @@ from compliance import services
 from compliance.models import Document, KycCase
 from core.models import AuditEvent
 from tests.factories import PDF_BYTES, pdf
+from tests.two_factor import VerifiedClient
 
 pytestmark = pytest.mark.django_db
 
@@ -124,7 +125,7 @@ def test_a_disguised_upload_is_refused_over_the_api(api, ops, investor):
 
 
 def login(user) -> Client:
-    client = Client()
+    client = VerifiedClient()
     client.force_login(user)
     return client
 

@@ -8,12 +8,14 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import User
 
 from compliance import services
 from issuance import services as issuance
 from issuance.models import Subscription
 from tests.compliance.conftest import accept_required_documents
 from tests.factories import make_investor
+from tests.two_factor import make_totp_device, totp_code
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -44,10 +46,15 @@ def browser():
 
 
 def sign_in(browser, live_server, username: str):
+    """Password, then the code of the officer's authenticator app (staff sign in with two factors)."""
+    device = make_totp_device(User.objects.get(username=username))
     page = browser.new_context().new_page()
     page.goto(f"{live_server.url}/admin/login/?next=/compliance/queue/")
     page.fill("#id_username", username)
     page.fill("#id_password", "pw-for-tests-only")
+    page.click("input[type=submit]")
+    page.wait_for_url("**/account/two-factor/?next=%2Fcompliance%2Fqueue%2F")
+    page.fill("#id_code", totp_code(device))
     page.click("input[type=submit]")
     page.wait_for_url("**/compliance/queue/")
     return page

@@ -2,7 +2,6 @@
 
 import pytest
 from django.contrib.auth.models import User
-from django.test import Client
 
 from compliance import services
 from compliance.models import KycCase
@@ -41,8 +40,7 @@ def test_a_name_that_is_no_case_action_is_refused_and_changes_nothing(approved_c
     assert AuditEvent.objects.count() == events
 
 
-def test_the_queue_page_reports_an_unknown_action_instead_of_failing(approved_case, officer):
-    client = Client()
+def test_the_queue_page_reports_an_unknown_action_instead_of_failing(approved_case, officer, client):
     client.force_login(officer)
 
     response = client.post(f"/compliance/cases/{approved_case.pk}/transition/delete/", follow=True)

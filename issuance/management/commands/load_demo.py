@@ -15,6 +15,7 @@ from stdnum.iso7064 import mod_97_10
 from compliance.demo import clear_for_demo
 from compliance.services import investor_create
 from core import roles
+from core.accounts.demo import demo_device, demo_otpauth_url
 from issuance import services
 from issuance.models import SPV, Subscription
 from screening.services import list_import
@@ -72,6 +73,17 @@ class Command(BaseCommand):
         for username, password, role, is_staff in LOGINS:
             where = "admin + API" if is_staff else "API (token)"
             self.stdout.write(f"  {username:<12} {password:<24} {role} - {where}")
+        self.stdout.write(
+            "\nStaff sign in with two factors: the password, then the 6-digit code of an authenticator app\n"
+            "(TOTP). Add a demo login to an app with its otpauth link, or print its current code:")
+        for username, _, _, is_staff in LOGINS:
+            if is_staff:
+                self.stdout.write(f"  {username:<12} .venv/bin/python manage.py demo_totp {username}\n"
+                                  f"  {'':<12} {demo_otpauth_url(username)}")
+        self.stdout.write(
+            "A staff login without a device is asked to enrol one (QR code) after its password, at\n"
+            "/account/two-factor/enrol/. Staff API tokens: POST /api/v1/auth/token/ with username, password\n"
+            "and otp_token (the code); investors need no code.")
 
     def _ensure_users(self) -> dict[str, User]:
         users = {}
@@ -82,6 +94,8 @@ class Command(BaseCommand):
             user.email = f"{username}@demo.invalid"
             user.save()
             user.groups.set([Group.objects.get(name=role)])
+            if is_staff:
+                demo_device(user)  # a known second factor (core/accounts/demo.py)
             users[username] = user
         return users
 
