@@ -22,7 +22,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 
 from core.api.errors import error_body
-from core.audit import audit_event, audit_transitions_bulk
+from core.audit import audit_event, audit_transition_rows
 from core.authz import require_system_or_perm
 from core.models import AuditEvent, LoginLock
 
@@ -95,9 +95,9 @@ def login_unlock(*, actor, locks, reason: str = "") -> list[str]:
     require_system_or_perm(actor, "core.unlock_loginlock", doing="unlock logins")
     with transaction.atomic():
         rows = list(locks.select_for_update().order_by("pk"))
-        audit_transitions_bulk(
-            model=LoginLock, rows=[(row.pk, str(row)) for row in rows], actor=actor, name="login_unlocked",
-            from_state="", to_state="unlocked", reason=reason,
-            changes={row.pk: {"failures_since_start": [row.failures_since_start, 0]} for row in rows})
+        audit_transition_rows(
+            model=LoginLock, actor=actor, name="login_unlocked", to_state="unlocked",
+            rows=[(row.pk, str(row), "", reason, {"failures_since_start": [row.failures_since_start, 0]})
+                  for row in rows])
         LoginLock.objects.filter(pk__in=[row.pk for row in rows]).delete()
     return [str(row) for row in rows]

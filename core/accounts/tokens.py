@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.accounts.two_factor import needs_second_factor
-from core.audit import audit_created, audit_event, audit_transitions_bulk
+from core.audit import audit_created, audit_event, audit_transition_rows
 from core.authz import require_perm
 from core.errors import InvalidInput, NotPermitted, Refused
 from core.models import ApiToken, AuditEvent
@@ -84,7 +84,7 @@ def api_tokens_revoke(*, actor, tokens, reason: str = "") -> int:
         now = timezone.now()
         ApiToken.objects.filter(pk__in=[t.pk for t in rows]).update(revoked_at=now, revoked_by=actor)
         for before in ("active", "expired"):
-            audit_transitions_bulk(
-                model=ApiToken, rows=[(t.pk, str(t)) for t in rows if t.state(now) == before], actor=actor,
-                name="revoke", from_state=before, to_state="revoked", reason=reason)
+            audit_transition_rows(
+                model=ApiToken, actor=actor, name="revoke", to_state="revoked",
+                rows=[(t.pk, str(t), before, reason, {}) for t in rows if t.state(now) == before])
     return len(rows)

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from core.audit import audit_event, audit_transitions_bulk
+from core.audit import audit_event, audit_transition_rows
 from core.authz import require_perm
 from core.errors import NotPermitted, Refused
 from core.models import AuditEvent
@@ -131,9 +131,8 @@ def totp_devices_remove(*, actor, devices, reason: str = "") -> int:
     require_perm(actor, "otp_totp.delete_totpdevice", doing="remove second-factor devices")
     with transaction.atomic():
         rows = list(devices.select_for_update().select_related("user").order_by("pk"))
-        audit_transitions_bulk(
-            model=TOTPDevice, rows=[(d.pk, str(d)) for d in rows], actor=actor, name="remove", from_state="",
-            to_state="removed", reason=reason,
-            changes={d.pk: {"confirmed": [d.confirmed, None]} for d in rows})
+        audit_transition_rows(
+            model=TOTPDevice, actor=actor, name="remove", to_state="removed",
+            rows=[(d.pk, str(d), "", reason, {"confirmed": [d.confirmed, None]}) for d in rows])
         TOTPDevice.objects.filter(pk__in=[d.pk for d in rows]).delete()
     return len(rows)
