@@ -158,3 +158,14 @@ def celery_worker():
             yield
     finally:
         task_postrun.disconnect(_close_the_worker_threads_connection)
+
+
+@pytest.fixture(scope="session")
+def live_server(django_db_setup):
+    """pytest-django's live server, stopped before the test database is dropped: its thread holds a
+    database connection until it stops, and an open connection makes dropping the database fail."""
+    from pytest_django.live_server_helper import LiveServer
+
+    server = LiveServer("localhost")
+    yield server
+    server.stop()
