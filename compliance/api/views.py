@@ -27,12 +27,15 @@ from compliance.api.serializers import (
     DocumentDecisionSerializer,
     DocumentSerializer,
     EligibilitySerializer,
+    InvestorKycCaseSerializer,
+    InvestorProfileSerializer,
     InvestorSerializer,
     KycCaseSerializer,
     KycTransitionSerializer,
     SignatureSerializer,
     WalletChallengeSerializer,
     WalletSerializer,
+    for_reader,
 )
 from compliance.eligibility import investor_eligibility
 from compliance.models import DealEligibility, Investor, KycCase
@@ -51,7 +54,7 @@ class InvestorFilter(filters.FilterSet):
 
 
 class InvestorViewSet(ServiceBackedViewSet):
-    """Investors; an investor login sees only its own profile."""
+    """Investors; an investor login sees only its own profile (without what only staff read)."""
 
     serializer_class = InvestorSerializer
     filterset_class = InvestorFilter
@@ -63,6 +66,9 @@ class InvestorViewSet(ServiceBackedViewSet):
 
     def get_queryset(self):
         return selectors.investors_visible_to(self.request.user)
+
+    def get_serializer_class(self):
+        return for_reader(self, InvestorSerializer, InvestorProfileSerializer)
 
     @extend_schema(responses=EligibilitySerializer,
                    summary="May this investor invest in a deal now, and why not",
@@ -76,7 +82,7 @@ class InvestorViewSet(ServiceBackedViewSet):
             raise InvalidInput("Name a deal you may see: ?deal=<id>.", field="deal")
         result = investor_eligibility(investor, deal)
         return Response({"investor": investor.pk, "deal": deal.pk, "ok": result.ok,
-                         "reasons": result.reasons})
+                         "reasons": result.reasons_for(request.user)})
 
     @extend_schema(summary="KYC status, classifications in force and verified wallets")
     @action(detail=True, methods=["get"])
@@ -86,7 +92,8 @@ class InvestorViewSet(ServiceBackedViewSet):
         approved = investor.kyc_cases.filter(state=KycCase.State.APPROVED).first()
         return Response({
             "investor": investor.pk,
-            "latest_case": KycCaseSerializer(case, context={"request": request}).data if case else None,
+            "latest_case": for_reader(self, KycCaseSerializer, InvestorKycCaseSerializer)(
+                case, context={"request": request}).data if case else None,
             "approved_until": approved.refresh_due if approved else None,
             "classifications": ClassificationSerializer(
                 investor.classifications.filter(revoked_at__isnull=True), many=True,
@@ -136,6 +143,9 @@ class KycCaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return selectors.kyc_cases_visible_to(self.request.user)
+
+    def get_serializer_class(self):
+        return for_reader(self, KycCaseSerializer, InvestorKycCaseSerializer)
 
     @extend_schema(parameters=[IDEMPOTENCY_PARAMETER])
     @idempotent
