@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from compliance import disclosure
@@ -9,6 +10,7 @@ from compliance.models import (
     Document,
     Investor,
     InvestorClassification,
+    InvestorLoginChange,
     KycCase,
     ReasonCode,
     Regime,
@@ -53,6 +55,20 @@ class InvestorProfileSerializer(InvestorSerializer):
         fields = [f for f in InvestorSerializer.Meta.fields
                   if f not in disclosure.INTERNAL_FIELDS["investor"]]
         extra_kwargs = {}
+
+
+class InvestorLoginChangeSerializer(serializers.ModelSerializer):
+    to_user = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.all(), allow_null=True,
+        help_text="The new login (a user id); null to leave the investor without one.")
+    requested_by = serializers.CharField(source="requested_by.username", read_only=True)
+    decided_by = serializers.CharField(source="decided_by.username", default=None, read_only=True)
+
+    class Meta:
+        model = InvestorLoginChange
+        fields = ["id", "investor", "from_user", "to_user", "reason", "state", "requested_by", "decided_by",
+                  "decided_at", "created_at"]
+        read_only_fields = ["from_user", "state", "decided_at", "created_at"]
 
 
 class BeneficialOwnerSerializer(serializers.ModelSerializer):

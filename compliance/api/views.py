@@ -28,6 +28,7 @@ from compliance.api.serializers import (
     DocumentSerializer,
     EligibilitySerializer,
     InvestorKycCaseSerializer,
+    InvestorLoginChangeSerializer,
     InvestorProfileSerializer,
     InvestorSerializer,
     KycCaseSerializer,
@@ -38,10 +39,10 @@ from compliance.api.serializers import (
     for_reader,
 )
 from compliance.eligibility import investor_eligibility
-from compliance.models import DealEligibility, Investor, KycCase
+from compliance.models import DealEligibility, Investor, InvestorLoginChange, KycCase
 from compliance.providers import deals
 from core.api.idempotency import idempotent
-from core.api.transitions import IDEMPOTENCY_PARAMETER
+from core.api.transitions import IDEMPOTENCY_PARAMETER, with_transition_actions
 from core.api.viewsets import ServiceBackedViewSet
 from core.errors import InvalidInput
 from core.transitions import transition_custom, transition_names
@@ -100,6 +101,29 @@ class InvestorViewSet(ServiceBackedViewSet):
                 context={"request": request}).data,
             "wallets": WalletSerializer(investor.wallets.all(), many=True).data,
         })
+
+
+@with_transition_actions(
+    InvestorLoginChange, lambda obj, name, actor, reason: services.investor_login_change_transition(
+        change=obj, name=name, actor=actor, reason=reason)
+)
+class InvestorLoginChangeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Changing which login an investor is: a compliance officer requests (POST), another approves."""
+
+    serializer_class = InvestorLoginChangeSerializer
+    filterset_fields = ["investor", "state"]
+
+    def get_queryset(self):
+        return selectors.login_changes_visible_to(self.request.user)
+
+    @extend_schema(parameters=[IDEMPOTENCY_PARAMETER])
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.investor_login_change_request(
+            actor=self.request.user, **serializer.validated_data)
 
 
 class BeneficialOwnerViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
