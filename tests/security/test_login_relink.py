@@ -248,3 +248,19 @@ def test_a_second_officer_approves_in_the_admin(client, officer, officer2, inves
     assert response.status_code == 302
     investor.refresh_from_db()
     assert investor.user == newcomer
+
+
+def test_an_officer_requests_in_the_admin(client, officer, investor, newcomer):
+    client.force_login(officer)
+    inline = "core-auditevent-content_type-object_id"
+
+    response = client.post(reverse("admin:compliance_investorloginchange_add"), {
+        "investor": investor.pk, "to_user": newcomer.pk, "reason": "New login after a video call.",
+        f"{inline}-TOTAL_FORMS": "0", f"{inline}-INITIAL_FORMS": "0"})
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    change = InvestorLoginChange.objects.get()
+    assert (change.investor, change.from_user.username, change.to_user, change.requested_by,
+            change.state) == (investor, "investor", newcomer, officer, "requested")
+    investor.refresh_from_db()
+    assert investor.user.username == "investor"
