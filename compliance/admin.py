@@ -7,6 +7,7 @@ from compliance.models import (
     Document,
     Investor,
     InvestorClassification,
+    InvestorLoginChange,
     KycCase,
     Wallet,
 )
@@ -36,6 +37,34 @@ class InvestorAdmin(ServiceAdmin):
     create_service = staticmethod(services.investor_create)
     update_service = staticmethod(services.investor_update)
     update_kwarg = "investor"
+
+    def get_readonly_fields(self, request, obj=None):
+        # The login changes only by a login change request and a second officer's approval.
+        return ["user"] if obj is not None else []
+
+
+@admin.register(InvestorLoginChange)
+class InvestorLoginChangeAdmin(TransitionAdmin):
+    """A compliance officer adds a request; another officer approves or rejects it (buttons)."""
+
+    list_display = ["id", "investor", "from_user", "to_user", "state", "requested_by", "decided_by",
+                    "created_at"]
+    list_filter = ["state"]
+    search_fields = ["investor__legal_name"]
+    list_select_related = ["investor", "from_user", "to_user", "requested_by", "decided_by"]
+    raw_id_fields = ["investor", "to_user"]
+    create_service = staticmethod(services.investor_login_change_request)
+    transition_service = staticmethod(
+        lambda obj, name, actor, reason: services.investor_login_change_transition(
+            change=obj, name=name, actor=actor, reason=reason))
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["investor", "to_user", "reason"]
+        return [f.name for f in InvestorLoginChange._meta.fields if f.name != "id"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.get_fields(request, obj)
 
 
 @admin.register(KycCase)

@@ -9,6 +9,9 @@ It checks, in this order:
 4. residence allowed, residence and nationality not blocked;
 5. the deal's maximum number of investors (an investor already in the deal does not count twice);
 6. the minimum subscription (when an amount is given).
+
+Screening reasons are for staff only (compliance/disclosure.py): ``Eligibility.reasons_for(user)``
+gives an investor the neutral "under review" in their place.
 """
 
 from dataclasses import dataclass, field
@@ -17,7 +20,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from compliance import providers
+from compliance import disclosure, providers
 from compliance.models import DealEligibility, Investor, InvestorClass, InvestorClassification, KycCase
 from compliance.rules import screening_blockers
 from core import clock
@@ -27,7 +30,11 @@ from core.errors import GuardFailed
 @dataclass(frozen=True)
 class Eligibility:
     ok: bool
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  # every reason in full: for staff
+    investor_reasons: list[str] = field(default_factory=list, compare=False)  # what the investor is told
+
+    def reasons_for(self, user) -> list[str]:
+        return self.reasons if disclosure.for_staff(user) else self.investor_reasons
 
 
 def deal_rules(deal) -> DealEligibility | None:
@@ -95,8 +102,9 @@ def investor_eligibility(
     count_investors: bool = True,
 ) -> Eligibility:
     on = timezone.localdate(at) if at else clock.today()
-    reasons = kyc_reasons(investor, on)
-    reasons += [f"Screening: {r}" for r in screening_blockers(investor)]
+    kyc = kyc_reasons(investor, on)
+    screening = [f"Screening: {r}" for r in screening_blockers(investor)]
+    reasons = []
     rules = deal_rules(deal)
     if rules is not None:
         reasons += classification_reasons(investor, rules, on)
@@ -107,12 +115,19 @@ def investor_eligibility(
                 and amount < rules.minimum_subscription:
             reasons.append(f"The amount {deal.money(amount)} is below the deal's minimum subscription "
                            f"of {deal.money(rules.minimum_subscription)}.")
-    return Eligibility(ok=not reasons, reasons=reasons)
+    return Eligibility(ok=not (kyc or screening or reasons), reasons=[*kyc, *screening, *reasons],
+                       investor_reasons=disclosure.investor_facing([*kyc, *reasons], internal=screening))
 
 
-def require_eligible(investor, deal, *, amount: Decimal | None = None, at: datetime | None = None) -> None:
-    """Raise GuardFailed naming every reason when the investor may not invest now."""
+def require_eligible(investor, deal, *, actor, amount: Decimal | None = None,
+                     at: datetime | None = None) -> None:
+    """Raise GuardFailed naming every reason when the investor may not invest now: in full for
+    staff and system steps (``actor=None``), as the investor may read them for anyone else."""
     result = investor_eligibility(investor, deal, at, amount=amount)
     if not result.ok:
-        raise GuardFailed(f"{investor} is not eligible for {deal}: " + " ".join(result.reasons),
-                          reasons=result.reasons)
+        if disclosure.for_staff(actor):
+            raise GuardFailed(f"{investor} is not eligible for {deal}: " + " ".join(result.reasons),
+                              reasons=result.reasons)
+        reasons = result.investor_reasons
+        raise GuardFailed(f"{investor} is not eligible for {deal} now: " + " ".join(reasons),
+                          reasons=reasons)

@@ -14,6 +14,7 @@ from compliance.models import (
     Document,
     Investor,
     InvestorClassification,
+    InvestorLoginChange,
     KycCase,
     Wallet,
     WalletChallenge,
@@ -55,6 +56,12 @@ def wallets_visible_to(user) -> QuerySet[Wallet]:
 
 def wallet_challenges_visible_to(user) -> QuerySet[WalletChallenge]:
     return _scoped(WalletChallenge.objects.select_related("investor"), user)
+
+
+def login_changes_visible_to(user) -> QuerySet[InvestorLoginChange]:
+    """Staff only: an investor does not see requests to change logins, even its own."""
+    qs = InvestorLoginChange.objects.select_related("investor", "requested_by", "decided_by")
+    return qs if sees_all(user) else qs.none()
 
 
 def approved_investor_ids(on: date | None = None) -> QuerySet:

@@ -10,6 +10,7 @@ from compliance.api.views import (
     ClassificationViewSet,
     DealEligibilityViewSet,
     DocumentViewSet,
+    InvestorLoginChangeViewSet,
     InvestorViewSet,
     KycCaseViewSet,
     WalletChallengeViewSet,
@@ -34,6 +35,7 @@ router.register("deals", DealViewSet, basename="deal")
 router.register("tranches", TrancheViewSet, basename="tranche")
 router.register("subscriptions", SubscriptionViewSet, basename="subscription")
 router.register("investors", InvestorViewSet, basename="investor")
+router.register("investor-login-changes", InvestorLoginChangeViewSet, basename="investorloginchange")
 router.register("beneficial-owners", BeneficialOwnerViewSet, basename="beneficialowner")
 router.register("kyc-cases", KycCaseViewSet, basename="kyccase")
 router.register("documents", DocumentViewSet, basename="document")

@@ -39,6 +39,7 @@ _COMPLIANCE_VIEW = [
     "compliance.view_dealeligibility",
     "compliance.view_wallet",
     "compliance.view_walletchallenge",
+    "compliance.view_investorloginchange",
 ]
 
 MATRIX: dict[str, list[str]] = {
@@ -108,6 +109,9 @@ MATRIX: dict[str, list[str]] = {
         "compliance.add_dealeligibility",
         "compliance.change_dealeligibility",
         "compliance.add_walletchallenge",
+        "compliance.add_investorloginchange",
+        "compliance.approve_investorloginchange",
+        "compliance.reject_investorloginchange",
     ],
     TRUSTEE_AUDITOR: _VIEW_ALL + _COMPLIANCE_VIEW,
     INVESTOR: [

@@ -9,6 +9,9 @@ returns ``None`` when the transition may proceed or a sentence saying why not.
 - ``reason_required``: the actor must say why (rejections, cancellations);
 - ``checker_of``: the name of a user field holding the *maker*; the actor must be
   someone else (maker-checker);
+- ``makers_from_audit``: the steps that make the object, as audit actions (``"create"``,
+  ``"update"``) or transition names; anyone the audit trail shows taking one of them on this
+  object is a maker too and may not take this transition (maker-checker over every maker);
 - ``bulk_only``: run only by a service (often for many rows at once, as part of
   another action), never offered as a button or an API action.
 
@@ -24,7 +27,9 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import django_fsm
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, transaction
+from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -113,6 +118,21 @@ def _available_raw(obj: models.Model) -> list[django_fsm.Transition]:
     return [t for t in obj.get_all_state_transitions() if t.source in (obj.state, "*")]
 
 
+_STEP_WORDS = {AuditEvent.Action.CREATE: "create", AuditEvent.Action.UPDATE: "edit"}
+
+
+def _making_steps_of(obj: models.Model, actor, steps: tuple[str, ...]) -> list[str]:
+    """The ``steps`` (audit actions or transition names) the audit trail shows ``actor`` took on
+    ``obj``, in the order given, worded for a message."""
+    actions = [s for s in steps if s in _STEP_WORDS]
+    names = [s for s in steps if s not in _STEP_WORDS]
+    taken = {name or action for action, name in AuditEvent.objects.filter(
+        Q(action__in=actions) | Q(action=AuditEvent.Action.TRANSITION, name__in=names),
+        content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk, actor=actor,
+    ).values_list("action", "name").distinct()}
+    return [_STEP_WORDS.get(s) or _label(s, transition_custom(type(obj), s)) for s in steps if s in taken]
+
+
 def _refuse_actor(obj: models.Model, t: django_fsm.Transition, actor) -> None:
     label = _label(t.name, t.custom)
     noun = type(obj)._meta.verbose_name
@@ -126,6 +146,13 @@ def _refuse_actor(obj: models.Model, t: django_fsm.Transition, actor) -> None:
         raise MakerCheckerViolation(
             f"Maker-checker: you are this {noun}'s {maker_field.replace('_', ' ')}, "
             f"so a different person must '{label}' it."
+        )
+    steps = t.custom.get("makers_from_audit")
+    made = _making_steps_of(obj, actor, tuple(steps)) if steps else []
+    if made:
+        raise MakerCheckerViolation(
+            f"Maker-checker: the audit trail shows you took part in making this {noun} "
+            f"({', '.join(made)}), so a different person must '{label}' it."
         )
 
 

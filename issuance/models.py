@@ -239,7 +239,8 @@ class Deal(ConcurrentTransitionMixin, models.Model):
 
     @transition(state, source=State.COMPLIANCE_REVIEW, target=State.APPROVED,
                 permission="issuance.approve_deal", conditions=[_tranches_add_up],
-                custom={"checker_of": "submitted_by"})
+                custom={"checker_of": "submitted_by",
+                        "makers_from_audit": ("create", "update", "submit_for_review")})
     def approve(self) -> None:
         pass
 

@@ -417,7 +417,7 @@ def subscription_request(
         raise InvalidInput(
             f"{investor} already has a live subscription for {tranche}.", field="tranche"
         )
-    require_eligible(investor, deal, amount=requested_amount)
+    require_eligible(investor, deal, actor=actor, amount=requested_amount)
     sub = Subscription.objects.create(
         investor=investor, tranche=tranche, requested_amount=requested_amount
     )

@@ -13,6 +13,7 @@ from compliance.models import (
     Document,
     InvestorClassification,
     KycCase,
+    RiskRating,
     Wallet,
 )
 from compliance.providers import deals
@@ -40,10 +41,16 @@ class BeneficialOwnerFilter(filters.FilterSet):
 class KycCaseFilter(filters.FilterSet):
     investor = filters.ModelChoiceFilter(queryset=_investors)
     assignee = filters.ModelChoiceFilter(queryset=_staff_users)
+    risk_rating = filters.ChoiceFilter(choices=RiskRating.choices, method="filter_risk_rating",
+                                       help_text="Staff only; ignored for an investor.")
 
     class Meta:
         model = KycCase
         fields = ["investor", "state", "risk_rating", "assignee"]
+
+    def filter_risk_rating(self, queryset, name, value):
+        # An investor filtering on a rating they may not read would learn it from what comes back.
+        return queryset.filter(risk_rating=value) if sees_all(self.request.user) else queryset
 
 
 class DocumentFilter(filters.FilterSet):

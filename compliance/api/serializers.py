@@ -1,13 +1,16 @@
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from compliance import disclosure
 from compliance.models import (
     BeneficialOwner,
     DealEligibility,
     Document,
     Investor,
     InvestorClassification,
+    InvestorLoginChange,
     KycCase,
     ReasonCode,
     Regime,
@@ -26,12 +29,46 @@ class VisibleInvestorField(serializers.PrimaryKeyRelatedField):
         return investors_visible_to(request.user) if request else Investor.objects.none()
 
 
+def for_reader(view, staff_class, investor_class):
+    """The serializer for who reads: staff (and the schema) get ``staff_class``; an investor gets
+    ``investor_class``, which leaves out what only staff read (compliance/disclosure.py)."""
+    if getattr(view, "swagger_fake_view", False) or disclosure.for_staff(view.request.user):
+        return staff_class
+    return investor_class
+
+
 class InvestorSerializer(serializers.ModelSerializer):
+    staff_only_fields = disclosure.INTERNAL_FIELDS["investor"]
+
     class Meta:
         model = Investor
         fields = ["id", "kind", "legal_name", "email", "country_of_residence", "nationality", "date_of_birth",
                   "phone", "address", "registration_number", "is_pep", "user", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
+        extra_kwargs = {"is_pep": {"help_text": "Staff only: left out of an investor's own profile."}}
+
+
+class InvestorProfileSerializer(InvestorSerializer):
+    """An investor's own profile: without the PEP flag."""
+
+    class Meta(InvestorSerializer.Meta):
+        fields = [f for f in InvestorSerializer.Meta.fields
+                  if f not in disclosure.INTERNAL_FIELDS["investor"]]
+        extra_kwargs = {}
+
+
+class InvestorLoginChangeSerializer(serializers.ModelSerializer):
+    to_user = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.all(), allow_null=True,
+        help_text="The new login (a user id); null to leave the investor without one.")
+    requested_by = serializers.CharField(source="requested_by.username", read_only=True)
+    decided_by = serializers.CharField(source="decided_by.username", default=None, read_only=True)
+
+    class Meta:
+        model = InvestorLoginChange
+        fields = ["id", "investor", "from_user", "to_user", "reason", "state", "requested_by", "decided_by",
+                  "decided_at", "created_at"]
+        read_only_fields = ["from_user", "state", "decided_at", "created_at"]
 
 
 class BeneficialOwnerSerializer(serializers.ModelSerializer):
@@ -46,6 +83,7 @@ class BeneficialOwnerSerializer(serializers.ModelSerializer):
 
 
 class KycCaseSerializer(serializers.ModelSerializer):
+    staff_only_fields = disclosure.INTERNAL_FIELDS["kyccase"]
     investor = VisibleInvestorField()
     assignee = serializers.CharField(source="assignee.username", default=None, read_only=True)
     recommended_by = serializers.CharField(source="recommended_by.username", default=None, read_only=True)
@@ -57,6 +95,23 @@ class KycCaseSerializer(serializers.ModelSerializer):
                   "decided_by", "decided_at", "reason_code", "reason_text", "risk_rating", "risk_reasons",
                   "refresh_due", "created_at", "updated_at"]
         read_only_fields = [f for f in fields if f != "investor"]
+        extra_kwargs = {name: {"help_text": "Staff only: left out of the investor's own cases."}
+                        for name in disclosure.INTERNAL_FIELDS["kyccase"]}
+
+
+class InvestorKycCaseSerializer(KycCaseSerializer):
+    """A case as its investor reads it: no risk rating or reasons; a sanctions or PEP reason withheld."""
+
+    class Meta(KycCaseSerializer.Meta):
+        fields = [f for f in KycCaseSerializer.Meta.fields
+                  if f not in disclosure.INTERNAL_FIELDS["kyccase"]]
+        read_only_fields = [f for f in fields if f != "investor"]
+        extra_kwargs = {}
+
+    def to_representation(self, case):
+        data = super().to_representation(case)
+        data["reason_code"], data["reason_text"] = disclosure.case_reason(case.reason_code, case.reason_text)
+        return data
 
 
 class KycTransitionSerializer(serializers.Serializer):
@@ -79,6 +134,13 @@ class DocumentSerializer(serializers.ModelSerializer):
 
     def get_download(self, obj) -> str:
         return f"/api/v1/documents/{obj.pk}/download/"
+
+    def to_representation(self, document):
+        data = super().to_representation(document)
+        request = self.context.get("request")
+        if request is not None and not disclosure.for_staff(request.user):
+            data["decision_reason"] = disclosure.investor_text(document.decision_reason)
+        return data
 
 
 class DocumentDecisionSerializer(serializers.Serializer):

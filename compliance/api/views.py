@@ -27,18 +27,22 @@ from compliance.api.serializers import (
     DocumentDecisionSerializer,
     DocumentSerializer,
     EligibilitySerializer,
+    InvestorKycCaseSerializer,
+    InvestorLoginChangeSerializer,
+    InvestorProfileSerializer,
     InvestorSerializer,
     KycCaseSerializer,
     KycTransitionSerializer,
     SignatureSerializer,
     WalletChallengeSerializer,
     WalletSerializer,
+    for_reader,
 )
 from compliance.eligibility import investor_eligibility
-from compliance.models import DealEligibility, Investor, KycCase
+from compliance.models import DealEligibility, Investor, InvestorLoginChange, KycCase
 from compliance.providers import deals
 from core.api.idempotency import idempotent
-from core.api.transitions import IDEMPOTENCY_PARAMETER
+from core.api.transitions import IDEMPOTENCY_PARAMETER, with_transition_actions
 from core.api.viewsets import ServiceBackedViewSet
 from core.errors import InvalidInput
 from core.transitions import transition_custom, transition_names
@@ -51,7 +55,7 @@ class InvestorFilter(filters.FilterSet):
 
 
 class InvestorViewSet(ServiceBackedViewSet):
-    """Investors; an investor login sees only its own profile."""
+    """Investors; an investor login sees only its own profile (without what only staff read)."""
 
     serializer_class = InvestorSerializer
     filterset_class = InvestorFilter
@@ -63,6 +67,9 @@ class InvestorViewSet(ServiceBackedViewSet):
 
     def get_queryset(self):
         return selectors.investors_visible_to(self.request.user)
+
+    def get_serializer_class(self):
+        return for_reader(self, InvestorSerializer, InvestorProfileSerializer)
 
     @extend_schema(responses=EligibilitySerializer,
                    summary="May this investor invest in a deal now, and why not",
@@ -76,7 +83,7 @@ class InvestorViewSet(ServiceBackedViewSet):
             raise InvalidInput("Name a deal you may see: ?deal=<id>.", field="deal")
         result = investor_eligibility(investor, deal)
         return Response({"investor": investor.pk, "deal": deal.pk, "ok": result.ok,
-                         "reasons": result.reasons})
+                         "reasons": result.reasons_for(request.user)})
 
     @extend_schema(summary="KYC status, classifications in force and verified wallets")
     @action(detail=True, methods=["get"])
@@ -86,13 +93,37 @@ class InvestorViewSet(ServiceBackedViewSet):
         approved = investor.kyc_cases.filter(state=KycCase.State.APPROVED).first()
         return Response({
             "investor": investor.pk,
-            "latest_case": KycCaseSerializer(case, context={"request": request}).data if case else None,
+            "latest_case": for_reader(self, KycCaseSerializer, InvestorKycCaseSerializer)(
+                case, context={"request": request}).data if case else None,
             "approved_until": approved.refresh_due if approved else None,
             "classifications": ClassificationSerializer(
                 investor.classifications.filter(revoked_at__isnull=True), many=True,
                 context={"request": request}).data,
             "wallets": WalletSerializer(investor.wallets.all(), many=True).data,
         })
+
+
+@with_transition_actions(
+    InvestorLoginChange, lambda obj, name, actor, reason: services.investor_login_change_transition(
+        change=obj, name=name, actor=actor, reason=reason)
+)
+class InvestorLoginChangeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Changing which login an investor is: a compliance officer requests (POST), another approves."""
+
+    serializer_class = InvestorLoginChangeSerializer
+    filterset_fields = ["investor", "state"]
+
+    def get_queryset(self):
+        return selectors.login_changes_visible_to(self.request.user)
+
+    @extend_schema(parameters=[IDEMPOTENCY_PARAMETER])
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.investor_login_change_request(
+            actor=self.request.user, **serializer.validated_data)
 
 
 class BeneficialOwnerViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -136,6 +167,9 @@ class KycCaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return selectors.kyc_cases_visible_to(self.request.user)
+
+    def get_serializer_class(self):
+        return for_reader(self, KycCaseSerializer, InvestorKycCaseSerializer)
 
     @extend_schema(parameters=[IDEMPOTENCY_PARAMETER])
     @idempotent

@@ -180,7 +180,9 @@ class KycCase(ConcurrentTransitionMixin, models.Model):
     @transition(state, source=State.RECOMMENDED, target=State.APPROVED,
                 permission="compliance.approve_kyccase",
                 conditions=[_documents_accepted, _no_screening_blockers],
-                custom={"checker_of": "recommended_by"})
+                custom={"checker_of": "recommended_by",
+                        "makers_from_audit": ("create", "submit", "start_review", "request_information",
+                                              "recommend")})
     def approve(self) -> None:
         pass
 

@@ -37,10 +37,19 @@ def investor_create(*, actor, **values) -> Investor:
     return investor
 
 
+LOGIN_NOT_EDITED = ("Which login an investor is ('user') is not changed by an edit: a compliance officer "
+                    "requests a login change and another officer approves it.")
+
+
 @transaction.atomic
 def investor_update(*, investor: Investor, actor, **values) -> Investor:
+    """Edit an investor's details. Its login (``user``) is not edited: it gives whoever holds it the
+    investor's documents, so it changes only by a login change with four eyes
+    (compliance/services/login_changes.py)."""
     require_perm(actor, "compliance.change_investor", doing="edit investors")
     investor = lock(Investor, investor.pk)
+    if "user" in values and getattr(values["user"], "pk", values["user"]) != investor.user_id:
+        raise InvalidInput(LOGIN_NOT_EDITED, field="user")
     before = snapshot(investor, INVESTOR_FIELDS)
     for field, value in values.items():
         setattr(investor, field, value)

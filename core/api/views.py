@@ -5,7 +5,7 @@ from django_filters import rest_framework as filters
 from rest_framework import serializers, viewsets
 
 from core.api.pagination import CursorPagination
-from core.audit_scope import own_objects
+from core.audit_scope import as_investor_reads, own_objects
 from core.models import AuditEvent
 from core.roles import sees_all
 
@@ -18,6 +18,17 @@ class AuditEventSerializer(serializers.ModelSerializer):
         model = AuditEvent
         fields = ["id", "at", "actor", "object_type", "object_id", "object_repr", "action",
                   "name", "from_state", "to_state", "reason", "changes"]
+
+
+class InvestorAuditEventSerializer(AuditEventSerializer):
+    """An event of an investor's own object as the investor reads it: no change of a field only
+    staff read, and the reason worded for the investor (core.audit_scope)."""
+
+    def to_representation(self, event):
+        data = super().to_representation(event)
+        data["changes"], data["reason"] = as_investor_reads(
+            event.content_type.model_class(), data["changes"], data["reason"])
+        return data
 
 
 def _actors_visible_to(request):
@@ -62,9 +73,20 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AuditEventSerializer
     filterset_class = AuditEventFilter
     ordering_fields = ["at", "id"]
-    search_fields = ["object_repr", "reason", "name"]
     pagination_class = CursorPagination  # the trail only grows: no COUNT, no OFFSET
     cursor_ordering = ("-at", "-id")
+
+    def _staff(self) -> bool:
+        return getattr(self, "swagger_fake_view", False) or sees_all(self.request.user)
+
+    @property
+    def search_fields(self) -> list[str]:
+        # An investor does not search reasons: what comes back would tell them what a withheld
+        # reason says.
+        return ["object_repr", "reason", "name"] if self._staff() else ["object_repr", "name"]
+
+    def get_serializer_class(self):
+        return AuditEventSerializer if self._staff() else InvestorAuditEventSerializer
 
     def get_queryset(self):
         return audit_events_visible_to(self.request.user)

@@ -67,6 +67,10 @@ def test_the_action_table_has_one_service_per_transition_a_person_takes():
 def test_each_action_does_its_own_work(person, officer, officer2, investor_user,
                                        django_capture_on_commit_callbacks):
     from compliance.signals import investor_cleared
+    from core import roles
+    from tests.factories import make_user
+
+    officer3 = make_user(roles.COMPLIANCE_OFFICER, "officer3")
 
     accept_required_documents(person, officer)
     case = services.kyc_case_open(actor=investor_user, investor=person)
@@ -87,16 +91,17 @@ def test_each_action_does_its_own_work(person, officer, officer2, investor_user,
     case = services.kyc_case_return_to_review(case=case, actor=officer2, reason="Check the address again.")
     assert (case.state, case.recommended_by) == ("in_review", None)
     case = services.kyc_case_recommend(case=case, actor=officer2)
+    # Both officers reviewed and recommended: the checker is a third (every maker is refused).
     cleared = []
     investor_cleared.connect(receiver := lambda **kw: cleared.append(kw["investor_id"]), weak=False)
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            case = services.kyc_case_approve(case=case, actor=officer)
+            case = services.kyc_case_approve(case=case, actor=officer3)
     finally:
         investor_cleared.disconnect(receiver)
 
     case.refresh_from_db()
-    assert (case.state, case.decided_by, case.risk_rating) == ("approved", officer, "low")
+    assert (case.state, case.decided_by, case.risk_rating) == ("approved", officer3, "low")
     assert cleared == [person.pk]
     assert case.refresh_due == case.decided_at.date().replace(year=case.decided_at.year + 3)
     assert list(AuditEvent.objects.filter(content_type__model="kyccase", object_id=case.pk).order_by("id")
@@ -110,7 +115,7 @@ def test_each_action_does_its_own_work(person, officer, officer2, investor_user,
         ("recommend", "officer", ""),
         ("return_to_review", "officer2", "Check the address again."),
         ("recommend", "officer2", ""),
-        ("approve", "officer", ""),
+        ("approve", "officer3", ""),
     ]
 
 

@@ -22,12 +22,15 @@ def test_screening_and_issuance_answer_compliance():
 
 
 def test_the_business_apps_tell_core_which_audit_rows_are_an_investors_own():
+    from compliance import disclosure
     from compliance.models import Investor
     from compliance.selectors import investors_visible_to
     from issuance.models import Subscription
     from issuance.selectors import subscriptions_visible_to
 
-    assert audit_scope._OWN == {Investor: investors_visible_to, Subscription: subscriptions_visible_to}
+    assert audit_scope._OWN == {Investor: audit_scope._Own(investors_visible_to, ("is_pep",)),
+                                Subscription: audit_scope._Own(subscriptions_visible_to, ())}
+    assert audit_scope._TEXT == [disclosure.investor_text]
 
 
 def test_asking_compliance_a_question_nobody_registered_is_a_configuration_error(monkeypatch):

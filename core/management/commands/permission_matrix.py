@@ -65,12 +65,14 @@ def _action_order(action: str) -> tuple[int, str]:
 def render() -> str:
     transitions = _transitions()
     used_by: dict[str, list[str]] = {}
-    makers: dict[str, str] = {}  # permission -> the field naming the maker the actor must differ from
+    # permission -> (the field naming the maker the actor must differ from, the audit trail steps that
+    # also make a maker)
+    makers: dict[str, tuple[str, tuple[str, ...]]] = {}
     for model, t in transitions:
         if isinstance(t.permission, str):
             used_by.setdefault(t.permission, []).append(_transition_text(model, t))
             if t.custom.get("checker_of"):
-                makers[t.permission] = t.custom["checker_of"]
+                makers[t.permission] = (t.custom["checker_of"], t.custom.get("makers_from_audit", ()))
     rows = []
     for dotted in {p for perms in roles.MATRIX.values() for p in perms}:
         model, action = _split(dotted)
@@ -105,8 +107,10 @@ def render() -> str:
     if makers:
         lines += ["", "(checker): maker-checker. The transition is refused to the maker, whatever their",
                   "permissions:", ""]
-    for dotted, field in sorted(makers.items()):
-        lines.append(f"- `{dotted}`: the person in the object's `{field}`.")
+    for dotted, (field, steps) in sorted(makers.items()):
+        also = (", and anyone the audit trail shows taking a making step on it ("
+                + ", ".join(f"`{step}`" for step in steps) + ")") if steps else ""
+        lines.append(f"- `{dotted}`: the person in the object's `{field}`{also}.")
     ruled = sorted((_transition_text(m, t), t.custom.get("permission_text", "a custom rule"))
                    for m, t in transitions if callable(t.permission))
     if ruled:

@@ -71,6 +71,8 @@ def _flags(t: django_fsm.Transition) -> list[str]:
         flags.append("reason required")
     if t.custom.get("checker_of"):
         flags.append(f"maker-checker (actor is not {t.custom['checker_of']})")
+    if t.custom.get("makers_from_audit"):
+        flags.append("nor a maker in the audit trail (" + ", ".join(t.custom["makers_from_audit"]) + ")")
     if t.custom.get("bulk_only"):
         flags.append("bulk only")
     return flags
@@ -155,7 +157,9 @@ def render() -> str:
         "models. Each edge is labelled with the transition's name (the API action is the name",
         "with hyphens, e.g. `POST /api/v1/deals/{id}/submit-for-review/`), the permission it",
         "needs (`perm`), and where they apply: `reason required` (the actor must say why),",
-        "`maker-checker` (the actor must not be the person in the named field), `bulk only`",
+        "`maker-checker` (the actor must not be the person in the named field),",
+        "`nor a maker in the audit trail` (nor anyone the audit trail shows taking one of the",
+        "listed steps on the object: `create`, `update` or a transition), `bulk only`",
         "(no admin button or API action of its own; a service runs it as part of another",
         "action) and the guards (`guard`: functions on the model that must find nothing wrong).",
         "Services run each transition of one object through `core.transitions`; some deal",
