@@ -16,6 +16,7 @@ from core import clock
 from core.audit import audit_created, audit_event
 from core.errors import InvalidInput, NotPermitted, Refused
 from core.models import AuditEvent
+from core.outbox import enqueue
 from core.transitions import lock, run_transition
 from screening import subjects
 from screening.engine import matcher_for
@@ -104,7 +105,7 @@ def _run_queue(*, list_version: ListVersion, trigger: str, actor) -> ScreeningRu
 
     run = _run_create(list_version=list_version, trigger=trigger, actor=actor,
                       total=Investor.objects.count())
-    transaction.on_commit(lambda: rescreen_run.delay(run.pk))
+    enqueue(rescreen_run, run_id=run.pk)
     return run
 
 
@@ -277,8 +278,7 @@ def hit_decide(*, hit: ScreeningHit, decision: str, actor, reason: str,
                           reason=reason, actor=actor, hit=hit)
         if decision == "confirm":
             investor_pk, event = hit.investor_id, f"sanctions-hit:{hit.pk}"
-            transaction.on_commit(lambda: investor_blocked.send(sender=ScreeningHit, investor_id=investor_pk,
-                                                                event=event))
+            investor_blocked.send(sender=ScreeningHit, investor_id=investor_pk, event=event)
     return hit
 
 

@@ -104,3 +104,13 @@ def api_client_for(user) -> APIClient:
 @pytest.fixture
 def api():
     return api_client_for
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """What the outbox hands to the broker, as (task name, kwargs, Celery task id), instead of
+    sending it (core.outbox._publish): for tests that run without a worker."""
+    sent = []
+    monkeypatch.setattr("core.outbox._publish",
+                        lambda task, kwargs, task_id: sent.append((task, kwargs, task_id)))
+    return sent

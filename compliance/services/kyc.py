@@ -151,7 +151,7 @@ def kyc_case_approve(*, case: KycCase, actor, reason: str = "") -> KycCase:
                       risk_rating=assessment.rating, risk_reasons=assessment.reasons,
                       refresh_due=add_years(clock.today(), assessment.refresh_years))
     investor_pk = case.investor_id
-    transaction.on_commit(lambda: investor_cleared.send(sender=KycCase, investor_id=investor_pk))
+    investor_cleared.send(sender=KycCase, investor_id=investor_pk)  # receivers record outbox rows
     return case
 
 
@@ -224,8 +224,8 @@ def kyc_cases_expire_due(*, today: date | None = None) -> list[int]:
             audit_transitions_bulk(model=KycCase, rows=[(pk, str(case))], actor=None, name="expire",
                                    from_state=KycCase.State.APPROVED, to_state=KycCase.State.EXPIRED,
                                    reason=f"refresh date {case.refresh_due.isoformat()} reached")
-            transaction.on_commit(lambda c=case: investor_blocked.send(
-                sender=KycCase, investor_id=c.investor_id, event=f"kyc-expired:case:{c.pk}"))
+            investor_blocked.send(sender=KycCase, investor_id=case.investor_id,
+                                  event=f"kyc-expired:case:{case.pk}")  # receivers record outbox rows
             if case.investor.kyc_cases.filter(state__in=KycCase.OPEN_STATES).exists():
                 continue
             review = kyc_case_open(actor=None, investor=case.investor,
