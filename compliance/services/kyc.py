@@ -141,7 +141,7 @@ def kyc_case_return_to_review(*, case: KycCase, actor, reason: str) -> KycCase:
 @transaction.atomic
 def kyc_case_approve(*, case: KycCase, actor, reason: str = "") -> KycCase:
     """The checker (never the recommender) approves: the risk is assessed again and sets the refresh
-    date, an earlier approval of the investor ends, and ``investor_cleared`` is sent after commit."""
+    date, an earlier approval of the investor ends, and ``investor_cleared`` is sent in the transaction."""
     case = _locked(case)
     check_transition(case, "approve", actor=actor, reason=reason)
     assessment = assess_risk(case.investor)
