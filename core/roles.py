@@ -167,11 +167,14 @@ MATRIX[COMPLIANCE_OFFICER] += ["core.view_outboxmessage"]
 MATRIX[TRUSTEE_AUDITOR] += ["core.view_outboxmessage"]
 
 # The chain (chain app): staff read intents, contracts, the index and snapshots; operations may
-# ask the chain about open intents now. Chain writes happen only through chain services.
+# ask the chain about open intents now and resolve a chain reset alert. Chain writes happen only
+# through chain services.
 _CHAIN_VIEW = [f"chain.view_{m}" for m in ("chaintransaction", "contract", "indexercursor", "reorgalert",
-                                           "tokentransfer", "chainevent", "holdersnapshot", "holderbalance")]
+                                           "tokentransfer", "chainevent", "holdersnapshot", "holderbalance",
+                                           "chainidentity", "chainresetalert")]
 MATRIX[ISSUER_OPERATIONS] += _CHAIN_VIEW + [
-    "chain.follow_chaintransaction", "chain.pay_distribution_chaintransaction"]
+    "chain.follow_chaintransaction", "chain.pay_distribution_chaintransaction",
+    "chain.resolve_chainresetalert"]
 MATRIX[COMPLIANCE_OFFICER] += _CHAIN_VIEW
 MATRIX[TRUSTEE_AUDITOR] += _CHAIN_VIEW
 

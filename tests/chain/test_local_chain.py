@@ -26,15 +26,16 @@ class Anvil:
     """One anvil process with a state file: ``start`` returns when it listens, ``stop`` when it
     exited (SIGTERM: it writes the state file on the way out)."""
 
-    def __init__(self, state: Path):
+    def __init__(self, state: Path, *args: str):
         self.state = state
+        self.args = args
         self.process: subprocess.Popen | None = None
         self.rpc: RPC | None = None
 
     def start(self) -> RPC:
         self.process = subprocess.Popen(  # noqa: S603 - the pinned anvil from node_modules
             [str(ANVIL), "--host", "127.0.0.1", "--port", "0", "--chain-id", "31337", "--hardfork", "prague",
-             "--accounts", "10", "--state", str(self.state), "--preserve-historical-states"],
+             "--accounts", "10", "--state", str(self.state), "--preserve-historical-states", *self.args],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
