@@ -57,11 +57,11 @@ def align_local_chain(*, rpc: RPC | None = None) -> Alignment:
         or Contract.objects.filter(chain_id=LOCAL_CHAIN_ID).exists()
     )
     if not recorded:
+        forget_local_chain()  # a genesis recorded from an earlier chain, if any
         height = rpc.block_number()
         if height == 0:
             return Alignment("empty", "the database records nothing on the local chain and the chain is new")
         rpc.call("anvil_reset")
-        forget_local_chain()  # a genesis recorded before the reset, if any
         return Alignment(
             "reset", f"the local chain had {height} blocks the database does not know; it was reset"
         )
