@@ -73,7 +73,7 @@ def _stop_sending(chain_id: int, *, expected: str, found: str) -> str:
                 chain_id=chain_id, expected_genesis=expected, found_genesis=found, held_intents=held,
                 message=(f"Chain {chain_id} was reset: the node reports genesis block {found}, "
                          f"not {expected} as first recorded. Sending is stopped and {held} open "
-                         "intents are held for review."),
+                         f"intent{'' if held == 1 else 's'} {'is' if held == 1 else 'are'} held for review."),
             )
             audit_created(instance=alert, actor=None, fields=("chain_id", "expected_genesis", "found_genesis",
                                                                "held_intents"))

@@ -4,7 +4,7 @@ registration task died without an alert.
 
 Now the genesis block hash of each chain id is recorded when first seen and compared on every
 follow, index, plan and broadcast: a different one stops all sending, holds the open intents for
-review and raises an alert (admin, API, error log). When the node is back on the recorded chain, a
+review and raises an alert (admin, error log). When the node is back on the recorded chain, a
 person resolves the alert and the held intents continue. On an anvil of the test's own, restarted
 without and then with its state file.
 """
