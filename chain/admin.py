@@ -8,8 +8,11 @@ from django.db.models import Count, Min
 from django.utils.html import format_html
 
 from chain import txmanager
+from chain.genesis import chain_reset_alert_resolve
 from chain.models import (
     ChainEvent,
+    ChainIdentity,
+    ChainResetAlert,
     ChainTransaction,
     Contract,
     HolderBalance,
@@ -104,16 +107,19 @@ class ChainTransactionAdmin(ReadOnlyAdmin):
         return [f for fs in self.fieldsets for f in fs[1]["fields"]]
 
     def changelist_view(self, request, extra_context=None):
-        """The backlog on top: open intents per state (one grouped query), and the oldest one."""
+        """The backlog on top: open intents per state, those held after a chain reset (one grouped
+        query), and the oldest open one."""
+        held = ChainTransaction.State.HELD
         rows = list(
-            ChainTransaction.objects.filter(state__in=ChainTransaction.OPEN_STATES)
+            ChainTransaction.objects.filter(state__in=[*ChainTransaction.OPEN_STATES, held])
             .values("state")
             .annotate(n=Count("id"), oldest=Min("created_at"))
         )
         counts = {r["state"]: r["n"] for r in rows}
-        oldest = min((r["oldest"] for r in rows), default=None)
-        backlog = [(s, s.label, counts.get(s, 0)) for s in ChainTransaction.OPEN_STATES]
-        extra = {"backlog": backlog, "backlog_total": sum(counts.values()), "backlog_oldest": oldest}
+        oldest = min((r["oldest"] for r in rows if r["state"] != held), default=None)
+        backlog = [(s, s.label, counts.get(s, 0)) for s in (*ChainTransaction.OPEN_STATES, held)]
+        total = sum(n for state, n in counts.items() if state != held)
+        extra = {"backlog": backlog, "backlog_total": total, "backlog_oldest": oldest}
         return super().changelist_view(request, extra_context={**extra, **(extra_context or {})})
 
     def has_change_permission(self, request, obj=None) -> bool:
@@ -153,6 +159,41 @@ class IndexerCursorAdmin(ReadOnlyAdmin):
 class ReorgAlertAdmin(ReadOnlyAdmin):
     list_display = ["chain_id", "detected_at", "fork_block", "safe_block", "resolved_at"]
     readonly_fields = ["chain_id", "detected_at", "fork_block", "safe_block", "message", "resolved_at"]
+
+
+@admin.register(ChainIdentity)
+class ChainIdentityAdmin(ReadOnlyAdmin):
+    list_display = ["chain_id", "genesis_hash", "recorded_at"]
+
+
+@admin.register(ChainResetAlert)
+class ChainResetAlertAdmin(ReadOnlyAdmin):
+    """A node that reports another genesis than the recorded one: sending is stopped until resolved."""
+
+    list_display = ["chain_id", "detected_at", "found_genesis", "expected_genesis", "held_intents",
+                    "resolved_at", "resolved_by"]
+    list_filter = [("resolved_at", admin.EmptyFieldListFilter)]
+    readonly_fields = ["chain_id", "detected_at", "expected_genesis", "found_genesis", "held_intents",
+                       "message", "resolved_at", "resolved_by", "resolution"]
+    list_select_related = ["resolved_by"]
+    actions = ["resolve"]
+
+    def has_resolve_permission(self, request) -> bool:
+        return request.user.has_perm("chain.resolve_chainresetalert")
+
+    @admin.action(description="Resolve: the node is back on the recorded chain (held intents continue)",
+                  permissions=["resolve"])
+    def resolve(self, request, queryset):
+        for alert in queryset.filter(resolved_at__isnull=True).order_by("id"):
+            try:
+                chain_reset_alert_resolve(
+                    alert=alert, actor=request.user,
+                    reason="checked in the admin: the node reports the recorded genesis")
+            except (Refused, RPCError, NodeUnavailable) as exc:
+                self.message_user(request, f"Alert #{alert.pk}: {exc}", messages.ERROR)
+            else:
+                self.message_user(request, f"Alert #{alert.pk} resolved; its held intents continue.",
+                                  messages.SUCCESS)
 
 
 @admin.register(TokenTransfer)

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from chain.abi import TRANSFER_TOPIC, decode_log
+from chain.genesis import check_genesis
 from chain.models import ChainEvent, Contract, IndexedBlock, IndexerCursor, ReorgAlert, TokenTransfer
 from chain.rpc import RPC, NodeUnavailable, RPCError, get_rpc
 
@@ -78,6 +79,7 @@ class Indexer:
         contracts = {c.address.lower(): c.pk for c in Contract.objects.filter(chain_id=self.chain_id)}
         if not contracts:
             return result
+        check_genesis(self.rpc, chain_id=self.chain_id)  # a reset chain: refuse (ChainReset), alert
         cursor, _ = IndexerCursor.objects.get_or_create(chain_id=self.chain_id)
         if cursor.halted:
             log.error("indexer for chain %s is halted by a reorg alert; resolve it first", self.chain_id)

@@ -6,7 +6,8 @@ the database records as mined is on the chain in the same block, and the chain h
 transaction of our signer that the database does not know. When they disagree (the state file
 was lost, is older than the database because anvil was killed between two dumps, or belongs to
 another database) the database wins: anvil is reset to its genesis (``anvil_reset``) and the
-local chain's rows are forgotten, so the demo deploys and mints again on an empty chain.
+local chain's rows (its recorded genesis included) are forgotten, so the demo deploys and mints
+again on an empty chain.
 Never used for any other chain.
 """
 
@@ -20,6 +21,8 @@ from django.db import transaction
 
 from chain.models import (
     ChainEvent,
+    ChainIdentity,
+    ChainResetAlert,
     ChainTransaction,
     Contract,
     HolderSnapshot,
@@ -54,6 +57,7 @@ def align_local_chain(*, rpc: RPC | None = None) -> Alignment:
         or Contract.objects.filter(chain_id=LOCAL_CHAIN_ID).exists()
     )
     if not recorded:
+        forget_local_chain()  # a genesis recorded from an earlier chain, if any
         height = rpc.block_number()
         if height == 0:
             return Alignment("empty", "the database records nothing on the local chain and the chain is new")
@@ -95,7 +99,7 @@ def forget_local_chain() -> None:
     """Delete every row of the local chain, dependants first (contracts and logs are protected)."""
     with transaction.atomic():
         HolderSnapshot.objects.filter(contract__chain_id=LOCAL_CHAIN_ID).delete()
-        for model in (TokenTransfer, ChainEvent, IndexedBlock, IndexerCursor):
+        for model in (TokenTransfer, ChainEvent, IndexedBlock, IndexerCursor, ChainIdentity, ChainResetAlert):
             model.objects.filter(chain_id=LOCAL_CHAIN_ID).delete()
         Contract.objects.filter(chain_id=LOCAL_CHAIN_ID, registry__isnull=False).delete()  # tokens first
         Contract.objects.filter(chain_id=LOCAL_CHAIN_ID).delete()

@@ -5,9 +5,10 @@ Token amounts are integers in base units (NUMERIC(78,0)); addresses of indexed r
 lower-case hex (what the node returns), addresses we configure are EIP-55 checksummed.
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 UINT = {"max_digits": 78, "decimal_places": 0}
 SYSTEM = {"bulk_only": True}  # taken by the transaction manager, never a button
@@ -41,6 +42,7 @@ class ChainTransaction(ConcurrentTransitionMixin, models.Model):
         CONFIRMED = "confirmed", "confirmed"
         FAILED = "failed", "failed"
         REPLACED = "replaced", "replaced"
+        HELD = "held", "held for review"
 
     OPEN_STATES = (State.PLANNED, State.SIGNED, State.BROADCAST, State.MINED)
 
@@ -121,6 +123,15 @@ class ChainTransaction(ConcurrentTransitionMixin, models.Model):
     @transition(state, source=[State.SIGNED, State.BROADCAST], target=State.REPLACED, custom=SYSTEM)
     def replace(self) -> None:
         pass
+
+    @transition(state, source=list(OPEN_STATES), target=State.HELD, custom=SYSTEM)
+    def hold(self) -> None:
+        """The chain was reset (another genesis): nothing is sent until a person resolves the alert."""
+
+    @transition(state, source=State.HELD, target=RETURN_VALUE(State.PLANNED, State.SIGNED), custom=SYSTEM)
+    def release(self) -> str:
+        """Back on the recorded chain: signed bytes are sent (or found mined) again, the rest signed."""
+        return self.State.SIGNED if self.raw_transaction else self.State.PLANNED
 
 
 class Contract(models.Model):
@@ -257,6 +268,54 @@ class ReorgAlert(models.Model):
 
     def __str__(self) -> str:
         return f"reorg alert on chain {self.chain_id} at block {self.fork_block}"
+
+
+class ChainIdentity(models.Model):
+    """The genesis block hash of a chain id, recorded the first time the back office talks to it.
+    A node that later reports another genesis under the same chain id is a reset chain
+    (``chain.genesis``): nothing is sent to it."""
+
+    chain_id = models.PositiveBigIntegerField(unique=True)
+    genesis_hash = models.CharField(max_length=66)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "chain identities"
+
+    def __str__(self) -> str:
+        return f"chain {self.chain_id} (genesis {self.genesis_hash[:10]}…)"
+
+
+class ChainResetAlert(models.Model):
+    """The node reports another genesis block than the one recorded for the chain id: sending
+    stopped and the open intents were held. A person resolves it once the node is back on the
+    recorded chain; the held intents then continue."""
+
+    chain_id = models.PositiveBigIntegerField()
+    detected_at = models.DateTimeField(auto_now_add=True)
+    expected_genesis = models.CharField(max_length=66, help_text="The genesis recorded for the chain id.")
+    found_genesis = models.CharField(max_length=66, help_text="The genesis the node reported.")
+    held_intents = models.PositiveIntegerField(default=0, help_text="Open intents held for review.")
+    message = models.TextField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolution = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-detected_at", "-id"]
+        permissions = [("resolve_chainresetalert", "Can resolve a chain reset alert")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["chain_id", "found_genesis"],
+                condition=Q(resolved_at__isnull=True),
+                name="chainresetalert_one_open_per_genesis",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"chain {self.chain_id} reset (genesis {self.found_genesis[:10]}…)"
 
 
 class HolderSnapshot(models.Model):

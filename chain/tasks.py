@@ -1,4 +1,8 @@
-"""Celery tasks: take ids, call services, idempotent, retry only when the node is unreachable."""
+"""Celery tasks: take ids, call services, idempotent, retry only when the node is unreachable.
+
+Each first checks that the node is still on the recorded chain (``chain.genesis``): on a reset
+chain the business tasks fail with ``ChainReset`` (the alert is raised, their outbox row keeps the
+error and is sent again later), and the follow and index runs report that they are halted."""
 
 import logging
 
@@ -9,6 +13,12 @@ from chain.rpc import NodeUnavailable
 
 log = logging.getLogger(__name__)
 RETRY = {"autoretry_for": (NodeUnavailable,), "retry_backoff": 5, "retry_backoff_max": 300, "max_retries": 20}
+
+
+def _require_same_chain() -> None:
+    from chain.genesis import check_genesis
+
+    check_genesis()
 
 
 @shared_task(**RETRY)
@@ -22,6 +32,7 @@ def mint_deal_allocations(deal_id: int) -> int:
     if not Contract.objects.filter(tranche__deal=deal, chain_id=settings.CHAIN_ID).exists():
         log.info("deal %s has no token contracts on chain %s: nothing to mint", deal_id, settings.CHAIN_ID)
         return 0
+    _require_same_chain()
     return len(mint(deal=deal))
 
 
@@ -31,6 +42,7 @@ def register_investor_wallets(investor_id: int) -> int:
     into the registries of its SPVs; idempotent per (registry, wallet)."""
     if not settings.CHAIN_RPC_URL:
         return 0
+    _require_same_chain()
     from chain.services import register_investor_wallets as register
     from compliance.models import Investor
 
@@ -43,6 +55,7 @@ def freeze_investor_wallets(investor_id: int, event: str) -> int:
     deployed tranche token; idempotent per (token, wallet, event)."""
     if not settings.CHAIN_RPC_URL:
         return 0
+    _require_same_chain()
     from chain.services import freeze_investor_wallets as freeze
     from compliance.models import Investor
 
@@ -54,18 +67,26 @@ def follow_transactions() -> dict:
     """Continue every open intent (sign, broadcast, follow to confirmation)."""
     if not settings.CHAIN_RPC_URL:
         return {}
+    from chain.genesis import ChainReset
     from chain.txmanager import recover
 
-    return recover()
+    try:
+        return recover()
+    except ChainReset as exc:
+        return {"halted": exc.message}
 
 
 @shared_task(**RETRY)
 def index_events() -> dict:
     if not settings.CHAIN_RPC_URL:
         return {}
+    from chain.genesis import ChainReset
     from chain.indexer import index
 
-    result = index()
+    try:
+        result = index()
+    except ChainReset as exc:
+        return {"halted": exc.message}
     return {
         "from": result.from_block,
         "to": result.to_block,

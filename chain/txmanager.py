@@ -11,6 +11,10 @@ Every write goes through four recorded steps, each in its own database transacti
 4. ``follow``: the receipt moves the intent to mined, then confirmed past the confirmation
    depth; a reverted receipt to failed; a transaction gone after a reorg back to broadcast.
 
+Nothing is sent to a node whose genesis block is not the one recorded for the chain id
+(``chain.genesis``): ``plan``, ``broadcast`` and ``recover`` check it first and refuse with
+``ChainReset``, holding the open intents for review.
+
 After a crash anywhere, ``recover`` asks the chain (receipt, transaction by hash, account
 nonce) what happened to each open intent and continues from there. It never signs a second,
 different transaction for an intent: only ``planned`` intents are signed, and their fields
@@ -29,6 +33,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from chain.abi import DecodedError, decode_error
+from chain.genesis import check_genesis
 from chain.models import ChainTransaction, Signer
 from chain.rpc import RPC, RPCError, get_rpc
 from chain.signer import signer_account
@@ -158,6 +163,7 @@ def plan(
     if existing is not None:
         return _same_intent(existing, to=to, data=data, value=value)
     rpc = rpc or get_rpc()
+    check_genesis(rpc)
     account = signer_account()
     chain_id = settings.CHAIN_ID
     if gas_limit is None:
@@ -252,6 +258,7 @@ def broadcast(tx: ChainTransaction, rpc: RPC | None = None) -> ChainTransaction:
     tx.refresh_from_db()
     if tx.state not in (State.SIGNED, State.BROADCAST):
         return tx
+    check_genesis(rpc, chain_id=tx.chain_id)
     try:
         rpc.call("eth_sendRawTransaction", tx.raw_transaction)
     except RPCError as exc:
@@ -422,6 +429,7 @@ def recover(*, rpc: RPC | None = None, wait_seconds: float = 0.0) -> dict[str, i
     time is up. Returns how many of the intents end in each state.
     """
     rpc = rpc or get_rpc()
+    check_genesis(rpc)
     open_ids = list(
         ChainTransaction.objects.filter(state__in=ChainTransaction.OPEN_STATES, chain_id=settings.CHAIN_ID)
         .order_by("signer_id", "nonce")

@@ -181,3 +181,56 @@ class LoginLock(AccessAttempt):
 
     def __str__(self) -> str:
         return f"{self.username} from {self.ip_address}"
+
+
+class OutboxMessage(models.Model):
+    """A side effect to run once its transaction has committed: a Celery task and its arguments.
+
+    Written by ``core.outbox.enqueue`` in the same transaction as the change that calls for it, so
+    the two commit or roll back together; sent to the broker after the commit; marked done by the
+    task itself when it returns (``core.celery_task.OutboxTask``). A row not done by ``retry_at``
+    is sent again by the sweeper (``core.tasks.sweep_outbox``) with a doubling delay, and after
+    ``OUTBOX_MAX_ATTEMPTS`` sends it is flagged failed for a person to look at (docs/operations.md).
+    """
+
+    task = models.CharField(max_length=200, help_text="The Celery task's name.")
+    kwargs = models.JSONField(default=dict, blank=True, help_text="Its keyword arguments.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True,
+                                         help_text="When it was last sent to the broker.")
+    attempts = models.PositiveIntegerField(default=0, help_text="How many times it was sent.")
+    retry_at = models.DateTimeField(help_text="Sent again from then on while not done.")
+    done_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="Flagged after the last attempt: nothing sends it again until a person does.",
+    )
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        permissions = [("dispatch_outboxmessage", "Can send an outbox message again")]
+        indexes = [
+            models.Index(
+                fields=["retry_at", "id"],
+                name="outbox_due",
+                condition=models.Q(done_at__isnull=True, failed_at__isnull=True),
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(done_at__isnull=True) | models.Q(failed_at__isnull=True),
+                name="outbox_done_or_failed",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} #{self.pk} ({self.status})"
+
+    @property
+    def status(self) -> str:
+        if self.done_at is not None:
+            return "done"
+        if self.failed_at is not None:
+            return "failed"
+        return "sent" if self.attempts else "waiting"

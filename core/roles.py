@@ -165,12 +165,20 @@ MATRIX[ISSUER_OPERATIONS] += ["core.view_fxrate", "core.add_fxrate"]
 MATRIX[COMPLIANCE_OFFICER] += ["core.view_fxrate"]
 MATRIX[TRUSTEE_AUDITOR] += ["core.view_fxrate"]
 
+# The outbox (core): staff read the side effects waiting to run; operations may send one again.
+MATRIX[ISSUER_OPERATIONS] += ["core.view_outboxmessage", "core.dispatch_outboxmessage"]
+MATRIX[COMPLIANCE_OFFICER] += ["core.view_outboxmessage"]
+MATRIX[TRUSTEE_AUDITOR] += ["core.view_outboxmessage"]
+
 # The chain (chain app): staff read intents, contracts, the index and snapshots; operations may
-# ask the chain about open intents now. Chain writes happen only through chain services.
+# ask the chain about open intents now and resolve a chain reset alert. Chain writes happen only
+# through chain services.
 _CHAIN_VIEW = [f"chain.view_{m}" for m in ("chaintransaction", "contract", "indexercursor", "reorgalert",
-                                           "tokentransfer", "chainevent", "holdersnapshot", "holderbalance")]
+                                           "tokentransfer", "chainevent", "holdersnapshot", "holderbalance",
+                                           "chainidentity", "chainresetalert")]
 MATRIX[ISSUER_OPERATIONS] += _CHAIN_VIEW + [
-    "chain.follow_chaintransaction", "chain.pay_distribution_chaintransaction"]
+    "chain.follow_chaintransaction", "chain.pay_distribution_chaintransaction",
+    "chain.resolve_chainresetalert"]
 MATRIX[COMPLIANCE_OFFICER] += _CHAIN_VIEW
 MATRIX[TRUSTEE_AUDITOR] += _CHAIN_VIEW
 

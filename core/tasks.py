@@ -13,3 +13,13 @@ def purge_idempotency_keys() -> int:
     cutoff = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+@shared_task
+def sweep_outbox() -> dict:
+    """Send again the outbox messages not done in time; flag failed those out of attempts
+    (every minute, Celery beat). Safe to run any time, on several workers at once."""
+    from core.outbox import sweep
+
+    result = sweep()
+    return {"dispatched": result.dispatched, "failed": result.failed}

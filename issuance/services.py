@@ -196,7 +196,7 @@ def deal_issue(*, deal: Deal, actor, reason: str = "") -> Deal:
     run_transition(deal, "issue", actor=actor, reason=reason)
     _settle_book(deal=deal, actor=actor)
     deal_pk = deal.pk
-    transaction.on_commit(lambda: deal_issued.send(sender=Deal, deal_id=deal_pk))
+    deal_issued.send(sender=Deal, deal_id=deal_pk)  # receivers record outbox rows
     return deal
 
 

@@ -17,6 +17,7 @@ from core.authz import require_perm
 from core.clock import today
 from core.errors import InvalidInput, Refused
 from core.models import AuditEvent
+from core.outbox import enqueue
 from core.transitions import lock, record_transition, run_transition
 from screening import subjects
 from screening.engine import matcher_for
@@ -112,7 +113,7 @@ def _run_queue(*, list_version: ListVersion, trigger: str, actor) -> ScreeningRu
 
     run = _run_create(list_version=list_version, trigger=trigger, actor=actor,
                       total=Investor.objects.count())
-    transaction.on_commit(lambda: rescreen_run.delay(run.pk))
+    enqueue(rescreen_run, run_id=run.pk)
     return run
 
 
@@ -292,8 +293,7 @@ def hit_decide(*, hit: ScreeningHit, decision: str, actor, reason: str,
                           reason=reason, actor=actor, hit=hit)
         if decision == "confirm":
             investor_pk, event = hit.investor_id, f"sanctions-hit:{hit.pk}"
-            transaction.on_commit(lambda: investor_blocked.send(sender=ScreeningHit, investor_id=investor_pk,
-                                                                event=event))
+            investor_blocked.send(sender=ScreeningHit, investor_id=investor_pk, event=event)
     return hit
 
 

@@ -169,3 +169,13 @@ def live_server(django_db_setup):
     server = LiveServer("localhost")
     yield server
     server.stop()
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """What the outbox hands to the broker, as (task name, kwargs, Celery task id), instead of
+    sending it (core.outbox._publish): for tests that run without a worker."""
+    sent = []
+    monkeypatch.setattr("core.outbox._publish",
+                        lambda task, kwargs, task_id: sent.append((task, kwargs, task_id)))
+    return sent

@@ -51,6 +51,7 @@ from assets.services.late_usage import invoices_with_late_usage
 from core.audit import audit_created
 from core.authz import require_system_or_perm
 from core.errors import InvalidInput
+from core.outbox import enqueue
 
 DEFAULT_CHUNK_ROWS = 1_000_000
 STAGING = "assets_meter_staging"
@@ -130,7 +131,7 @@ def import_metering(
                          now=now, progress=progress)
         if invoices_with_late_usage(result.batch):
             batch_pk = result.batch.pk
-            transaction.on_commit(lambda: tasks.true_up_late_usage.delay(batch_pk))
+            enqueue(tasks.true_up_late_usage, batch_id=batch_pk)
         return result
 
 

@@ -153,7 +153,7 @@ def kyc_case_return_to_review(*, case: KycCase, actor, reason: str) -> KycCase:
 @transaction.atomic
 def kyc_case_approve(*, case: KycCase, actor, reason: str = "") -> KycCase:
     """The checker (never the recommender) approves: the risk is assessed again and sets the refresh
-    date, an earlier approval of the investor ends, and ``investor_cleared`` is sent after commit."""
+    date, an earlier approval of the investor ends, and ``investor_cleared`` is sent in the transaction."""
     case = _locked(case)
     check_transition(case, "approve", actor=actor, reason=reason)
     assessment = assess_risk(case.investor)
@@ -163,7 +163,7 @@ def kyc_case_approve(*, case: KycCase, actor, reason: str = "") -> KycCase:
                       risk_rating=assessment.rating, risk_reasons=assessment.reasons,
                       refresh_due=add_years(clock.today(), assessment.refresh_years))
     investor_pk = case.investor_id
-    transaction.on_commit(lambda: investor_cleared.send(sender=KycCase, investor_id=investor_pk))
+    investor_cleared.send(sender=KycCase, investor_id=investor_pk)  # receivers record outbox rows
     return case
 
 
@@ -234,9 +234,9 @@ def kyc_cases_expire_due(*, today: date | None = None) -> list[int]:
         reason={pk: f"refresh date {day.isoformat()} reached"
                 for pk, day in due.values_list("pk", "refresh_due")})
     cases = list(KycCase.objects.filter(pk__in=expired.ids).order_by("pk"))
-    for case in cases:
-        transaction.on_commit(lambda c=case: investor_blocked.send(
-            sender=KycCase, investor_id=c.investor_id, event=f"kyc-expired:case:{c.pk}"))
+    for case in cases:  # receivers record outbox rows, sent after the commit
+        investor_blocked.send(sender=KycCase, investor_id=case.investor_id,
+                              event=f"kyc-expired:case:{case.pk}")
     busy = set(KycCase.objects.filter(investor_id__in=[c.investor_id for c in cases],
                                       state__in=KycCase.OPEN_STATES).values_list("investor_id", flat=True))
     reviews = KycCase.objects.bulk_create([

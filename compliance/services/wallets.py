@@ -118,5 +118,5 @@ def wallet_verify(*, actor, challenge: WalletChallenge, signature: str) -> Walle
     audit_created(instance=wallet, actor=actor, fields=WALLET_FIELDS)
     investor_pk = challenge.investor_id
     if approved_investor_ids().filter(investor_id=investor_pk).exists():
-        transaction.on_commit(lambda: investor_cleared.send(sender=Wallet, investor_id=investor_pk))
+        investor_cleared.send(sender=Wallet, investor_id=investor_pk)  # receivers record outbox rows
     return wallet

@@ -190,7 +190,18 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
+# With late acknowledgement, a message whose worker died stays unacknowledged in Redis until this
+# many seconds have passed; then a worker puts it back on the queue (kombu checks every ~100 s).
+# Kombu's default is an hour. It must exceed the longest task run and the longest retry countdown
+# (chain tasks back off up to 300 s), or a running or waiting task is delivered a second time.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT_SECONDS", 900, minimum=360),
+}
 CELERY_BEAT_SCHEDULE = {
+    "sweep-outbox": {
+        "task": "core.tasks.sweep_outbox",
+        "schedule": 60.0,
+    },
     "purge-idempotency-keys": {
         "task": "core.tasks.purge_idempotency_keys",
         "schedule": 3600.0,
@@ -216,6 +227,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 30.0,
     },
 }
+
+# The outbox (core/outbox.py; docs/operations.md): a side effect not done this long after it was
+# sent is sent again, the delay doubling up to the maximum; after the last attempt it is flagged failed.
+OUTBOX_RETRY_AFTER_SECONDS = env_int("OUTBOX_RETRY_AFTER_SECONDS", 600, minimum=10)
+OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 7200, minimum=10)
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 6, minimum=1)
 
 # The chain (chain app; docs/chain.md). Empty CHAIN_RPC_URL: no chain, chain tasks do nothing.
 # The signer's private key is read from CHAIN_SIGNER_KEY or the file CHAIN_SIGNER_KEY_FILE by

@@ -14,7 +14,8 @@ def test_the_transaction_list_shows_open_intents_by_state(client, ops, chain_row
     response = client.get("/admin/chain/chaintransaction/")
     assert response.status_code == 200
     assert response.context["backlog"] == [("planned", "planned", 1), ("signed", "signed", 0),
-                                           ("broadcast", "broadcast", 0), ("mined", "mined", 1)]
+                                           ("broadcast", "broadcast", 0), ("mined", "mined", 1),
+                                           ("held", "held for review", 0)]
     assert response.context["backlog_total"] == 2
     assert response.context["backlog_oldest"] == chain_rows[0].created_at
     html = response.content.decode()

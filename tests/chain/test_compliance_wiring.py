@@ -1,5 +1,6 @@
-"""Compliance and screening drive the registry and the freeze, through signals sent on commit,
-chain receivers that queue tasks, and keyed intents: a repeated trigger sends nothing twice."""
+"""Compliance and screening drive the registry and the freeze, through signals sent in their
+transaction, chain receivers that record the tasks in the outbox (sent after the commit), and
+keyed intents: a repeated trigger sends nothing twice."""
 
 from datetime import UTC, datetime
 
@@ -25,10 +26,12 @@ SIGNER, ALICE, BOB, CAROL = DEV[0], DEV[1], DEV[2], DEV[3]
 
 @pytest.fixture
 def queued(monkeypatch):
-    """What the receivers queue, as (task name, args); run with :func:`run_queued`."""
+    """What the outbox sends after the commit, as (chain task name, kwargs); run with :func:`run_queued`."""
     found = []
-    for name in ("register_investor_wallets", "freeze_investor_wallets"):
-        monkeypatch.setattr(f"chain.tasks.{name}.delay", lambda *args, n=name: found.append((n, args)))
+    monkeypatch.setattr(
+        "core.outbox._publish",
+        lambda task, kwargs, task_id: found.append((task.removeprefix("chain.tasks."), kwargs)),
+    )
     return found
 
 
@@ -36,7 +39,7 @@ def run_queued(queued) -> list[int]:
     """Run the queued Celery tasks eagerly, in order, and empty the queue."""
     from chain import tasks
 
-    done = [getattr(tasks, name).run(*args) for name, args in queued]
+    done = [getattr(tasks, name).run(**kwargs) for name, kwargs in queued]
     queued.clear()
     return done
 
@@ -95,7 +98,7 @@ def test_kyc_approval_and_wallet_verification_register_wallets_once(
     with django_capture_on_commit_callbacks(execute=True):
         case = approve_kyc(investor)
         assert queued == []  # not before the commit
-    assert queued == [("register_investor_wallets", (investor.pk,))]
+    assert queued == [("register_investor_wallets", {"investor_id": investor.pk})]
     before = chain_state(rpc, "register identity")
     assert run_queued(queued) == [1]
     valid_until = int(datetime(case.refresh_due.year, case.refresh_due.month, case.refresh_due.day,
@@ -107,7 +110,7 @@ def test_kyc_approval_and_wallet_verification_register_wallets_once(
     # A second wallet proven while KYC is approved: only that wallet is sent.
     with django_capture_on_commit_callbacks(execute=True):
         prove(investor, BOB, ops)
-    assert queued == [("register_investor_wallets", (investor.pk,))]
+    assert queued == [("register_investor_wallets", {"investor_id": investor.pk})]
     assert run_queued(queued) == [1]
     assert is_verified(rpc, registry, BOB) is True
     after = chain_state(rpc, "register identity")
@@ -123,7 +126,7 @@ def test_kyc_approval_and_wallet_verification_register_wallets_once(
     # The trigger again (a new approval, same refresh date), and the task once more: nothing sent.
     with django_capture_on_commit_callbacks(execute=True):
         approve_kyc(investor)
-    assert queued == [("register_investor_wallets", (investor.pk,))]
+    assert queued == [("register_investor_wallets", {"investor_id": investor.pk})]
     assert run_queued(queued) == [0]
     from chain.tasks import register_investor_wallets
 
@@ -139,7 +142,7 @@ def test_a_wallet_without_a_relevant_registry_is_not_sent(
     registry, _ = spv_contracts
     with django_capture_on_commit_callbacks(execute=True):
         prove(investor, CAROL, ops)
-    assert queued == [("register_investor_wallets", (investor.pk,))]
+    assert queued == [("register_investor_wallets", {"investor_id": investor.pk})]
     assert run_queued(queued) == [0]
     assert identity(rpc, registry, CAROL) == (bytes(32), 0, 0)
     assert not ChainTransaction.objects.filter(purpose="register identity").exists()
@@ -156,7 +159,8 @@ def test_kyc_expiry_freezes_the_wallets_on_every_token_once(
 
     with django_capture_on_commit_callbacks(execute=True):
         assert len(expire_due_kyc_cases()) == 1
-    assert queued == [("freeze_investor_wallets", (investor.pk, f"kyc-expired:case:{case.pk}"))]
+    assert queued == [
+        ("freeze_investor_wallets", {"investor_id": investor.pk, "event": f"kyc-expired:case:{case.pk}"})]
     before = chain_state(rpc, "freeze wallet")
     assert before[0] == 0
     assert run_queued(queued) == [2]
@@ -188,7 +192,8 @@ def test_a_confirmed_sanctions_hit_freezes_the_wallet_once(
 
     with django_capture_on_commit_callbacks(execute=True):
         hit_decide(hit=hit, decision="confirm", actor=officer, reason="Same person, same date of birth.")
-    assert queued == [("freeze_investor_wallets", (boris.pk, f"sanctions-hit:{hit.pk}"))]
+    assert queued == [
+        ("freeze_investor_wallets", {"investor_id": boris.pk, "event": f"sanctions-hit:{hit.pk}"})]
     before = chain_state(rpc, "freeze wallet")
     assert run_queued(queued) == [1]
     assert is_frozen(rpc, deployed.token, BOB) is True

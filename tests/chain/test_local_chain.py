@@ -13,7 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from chain import abi, services
 from chain.indexer import Indexer
 from chain.localchain import align_local_chain
-from chain.models import ChainTransaction, Contract, IndexerCursor, Signer
+from chain.models import ChainIdentity, ChainResetAlert, ChainTransaction, Contract, IndexerCursor, Signer
 from chain.rpc import RPC
 from tests.chain.conftest import DEV, requires_chain
 
@@ -26,15 +26,16 @@ class Anvil:
     """One anvil process with a state file: ``start`` returns when it listens, ``stop`` when it
     exited (SIGTERM: it writes the state file on the way out)."""
 
-    def __init__(self, state: Path):
+    def __init__(self, state: Path, *args: str):
         self.state = state
+        self.args = args
         self.process: subprocess.Popen | None = None
         self.rpc: RPC | None = None
 
     def start(self) -> RPC:
         self.process = subprocess.Popen(  # noqa: S603 - the pinned anvil from node_modules
             [str(ANVIL), "--host", "127.0.0.1", "--port", "0", "--chain-id", "31337", "--hardfork", "prague",
-             "--accounts", "10", "--state", str(self.state), "--preserve-historical-states"],
+             "--accounts", "10", "--state", str(self.state), "--preserve-historical-states", *self.args],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -189,3 +190,17 @@ def test_only_the_local_chain_is_ever_reset(settings, db):
     settings.CHAIN_ID = 1
     with pytest.raises(ImproperlyConfigured, match="the local chain \\(31337\\) is aligned, not chain 1"):
         align_local_chain(rpc=RPC("http://127.0.0.1:9"))
+
+
+def test_a_genesis_recorded_from_an_earlier_local_chain_is_forgotten(anvil, db):
+    """The database recorded a chain's genesis (the follower ran) but nothing on it; the demo's
+    new anvil has another genesis: the alignment forgets the old one, so deploying is not refused
+    as a chain reset."""
+    ChainIdentity.objects.create(chain_id=31337, genesis_hash="0x" + "ab" * 32)
+    rpc = anvil.start()
+
+    assert align_local_chain(rpc=rpc).outcome == "empty"
+    assert not ChainIdentity.objects.exists()
+    deploy_demo(rpc)
+    assert ChainIdentity.objects.get(chain_id=31337).genesis_hash == rpc.get_block(0)["hash"]
+    assert not ChainResetAlert.objects.exists()

@@ -1,5 +1,6 @@
-"""Issuing a deal queues the mints after commit; the service mints each settled allocation, in
-base units, to the investor's verified wallet (compliance) - once, however often it runs."""
+"""Issuing a deal records the mints in the outbox, sent after the commit; the service mints each
+settled allocation, in base units, to the investor's verified wallet (compliance) - once, however
+often it runs."""
 
 from decimal import Decimal
 
@@ -37,7 +38,7 @@ def verified_wallet(investor, address):
 @pytest.fixture
 def issued_deal(ops, closed_deal, django_capture_on_commit_callbacks, monkeypatch):
     queued = []
-    monkeypatch.setattr("chain.tasks.mint_deal_allocations.delay", lambda deal_id: queued.append(deal_id))
+    monkeypatch.setattr("core.outbox._publish", lambda task, kwargs, task_id: queued.append((task, kwargs)))
     for sub in Subscription.objects.filter(tranche__deal=closed_deal):
         issuance.subscription_record_funding(subscription=sub, actor=ops, amount=sub.allocated_amount)
     with django_capture_on_commit_callbacks(execute=True):
@@ -48,7 +49,7 @@ def issued_deal(ops, closed_deal, django_capture_on_commit_callbacks, monkeypatc
 
 @requires_chain
 def test_issuing_queues_the_mints_after_commit_and_they_land_once(issued_deal, rpc, investor, other_investor):
-    assert issued_deal.queued == [issued_deal.pk]
+    assert issued_deal.queued == [("chain.tasks.mint_deal_allocations", {"deal_id": issued_deal.pk})]
     registry = services.deploy_registry(spv=issued_deal.spv, rpc=rpc)
     senior, junior = issued_deal.tranches.order_by("seniority")
     tokens = [services.deploy_tranche_token(tranche=t, registry=registry, rpc=rpc) for t in (senior, junior)]

@@ -50,6 +50,13 @@ def _sources(t: django_fsm.Transition, states: list[str]) -> list[str]:
     return [str(t.source)]
 
 
+def _targets(t: django_fsm.Transition) -> list[str]:
+    """The states a transition may lead to (a ``RETURN_VALUE`` target names several)."""
+    if isinstance(t.target, django_fsm.RETURN_VALUE):
+        return [str(s) for s in t.target.allowed_states]
+    return [str(t.target)]
+
+
 def _permission(model: type, t: django_fsm.Transition, *, short: bool) -> str:
     if t.permission is None:
         return "none" if short else "(none)"
@@ -122,8 +129,9 @@ def render_model(model: type, field) -> list[str]:
         for t in ts:
             for source in sorted(_sources(t, states), key=lambda s: order.get(s, len(order))):
                 has_exit.add(source)
-                lines.append(f"    {_state_id(source)} --> {_state_id(t.target)} : "
-                             f"{_edge_label(model, t)}")
+                for target in _targets(t):
+                    lines.append(f"    {_state_id(source)} --> {_state_id(target)} : "
+                                 f"{_edge_label(model, t)}")
     for value in states:
         if value not in has_exit:
             lines.append(f"    {_state_id(value)} --> [*]")
@@ -134,7 +142,7 @@ def render_model(model: type, field) -> list[str]:
     for name, ts in by_name.items():
         sources = sorted({s for t in ts for s in _sources(t, states)},
                          key=lambda s: order.get(s, len(order)))
-        targets = sorted({str(t.target) for t in ts}, key=lambda s: order.get(s, len(order)))
+        targets = sorted({s for t in ts for s in _targets(t)}, key=lambda s: order.get(s, len(order)))
         t = ts[0]
         guards = ", ".join(f"`{g}`" for g in _guards(t))
         lines.append(
