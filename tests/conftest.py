@@ -161,14 +161,20 @@ def celery_worker():
 
 
 @pytest.fixture(scope="session")
-def live_server(django_db_setup):
-    """pytest-django's live server, stopped before the test database is dropped: its thread holds a
-    database connection until it stops, and an open connection makes dropping the database fail."""
+def live_server(django_db_setup, django_db_blocker):
+    """pytest-django's live server, stopped before the test database is dropped. Its request threads
+    are daemon threads that keep a browser's keep-alive connection, and with it their own database
+    connection, until the process ends; an open connection makes dropping the database fail, so the
+    sessions they leave are ended when the server stops."""
+    from django.db import connection as main_connection
     from pytest_django.live_server_helper import LiveServer
 
     server = LiveServer("localhost")
     yield server
     server.stop()
+    with django_db_blocker.unblock(), main_connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+                       "current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'")
 
 
 @pytest.fixture
