@@ -124,9 +124,9 @@ def test_a_reset_chain_stops_all_sending_holds_the_intents_and_alerts(node, db, 
     assert reset.nonce(signer_address(), "pending") == 0
 
     # The alert is in the admin for the staff.
-    from django.test import Client
+    from tests.two_factor import VerifiedClient
 
-    client = Client()
+    client = VerifiedClient()  # staff pass the second factor
     client.force_login(ops)
     page = client.get("/admin/chain/chainresetalert/")
     assert page.status_code == 200
