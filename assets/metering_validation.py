@@ -17,6 +17,7 @@ REQUIRED_COLUMNS = ("device", "hour", "gpu_hours", "energy_wh")
 OPTIONAL_COLUMNS = ("utilisation",)
 PG_EPOCH_US = 946_684_800_000_000  # 2000-01-01T00:00:00Z in microseconds since 1970
 US_PER_HOUR = 3_600_000_000
+EARLIEST_HOUR_US = 631_152_000_000_000  # 1990-01-01T00:00:00Z: core.bounds.EARLIEST_DATETIME
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,8 @@ def validate_chunk(frame: pd.DataFrame, *, first_line: int, devices: DeviceTable
     reasons.append((bad_hour, lambda i: f"hour '{cell('hour', i)}' is not an ISO 8601 date and time"))
     off_hour = ~bad_hour & (hour_us % US_PER_HOUR != 0)
     reasons.append((off_hour, lambda i: f"hour '{cell('hour', i)}' is not the start of a clock hour"))
+    early = ~bad_hour & (hour_us < EARLIEST_HOUR_US)
+    reasons.append((early, lambda i: f"hour '{cell('hour', i)}' is before 1990-01-01"))
     now_us = int(now.timestamp() * 1_000_000)
     future = ~bad_hour & ~off_hour & (hour_us + US_PER_HOUR > now_us)
     reasons.append((future, lambda i: f"hour '{cell('hour', i)}' is in the future (the hour has not ended)"))

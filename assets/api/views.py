@@ -17,14 +17,17 @@ from assets.api.filters import BankEntryFilter, DeviceFilter, InvoiceFilter, Lea
 from assets.collateral import collateral
 from assets.models import BankEntry, Device, Invoice, Lease, MeterImportBatch
 from assets.services import bank, fleet, invoicing, late_fees, late_usage, leasing, metering
+from core import params
+from core.api.filters import BIGINT
 from core.api.idempotency import idempotent
 from core.api.transitions import IDEMPOTENCY_PARAMETER, with_transition_actions
 from core.api.viewsets import ServiceBackedViewSet
 from core.clock import as_of_or_today
-from core.errors import InvalidInput, NotPermitted
+from core.errors import NotPermitted
 from core.money import minor_unit
 from issuance.selectors import deals_visible_to
 
+BIGINT_MAX = BIGINT[1]
 AS_OF = OpenApiParameter("as_of", date, description="Date of the figures (default: today).")
 
 
@@ -33,18 +36,8 @@ def _require(user, perm: str, what: str) -> None:
         raise NotPermitted(f"You may not {what}: it needs the permission '{perm}', which you do not have.")
 
 
-def _date_param(request, name: str = "as_of") -> date | None:
-    raw = request.query_params.get(name)
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput(f"{name} '{raw}' is not an ISO date (YYYY-MM-DD).", field=name) from None
-
-
 def _as_of(request) -> date:
-    return _date_param(request) or fleet.today()
+    return params.query_date(request, "as_of") or fleet.today()
 
 
 class SiteViewSet(ServiceBackedViewSet):
@@ -237,7 +230,7 @@ class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
                    summary="Receivables aging (current, 30, 60, 90+) as they stood on a day")
     @action(detail=False, methods=["get"])
     def aging(self, request):
-        report = selectors.aging(as_of=as_of_or_today(_date_param(request)))
+        report = selectors.aging(as_of=as_of_or_today(params.query_date(request, "as_of")))
         # Amounts come typed (Decimals in their currency's decimals); JSON shows them as strings.
         rows = {part: [{k: f"{v:f}" if isinstance(v, Decimal) else v for k, v in row.items()}
                        for row in report[part]] for part in ("by_currency", "by_lessee")}
@@ -338,7 +331,8 @@ class CollateralViewSet(viewsets.ViewSet):
                            "insurance, utilisation, concentration")
     def retrieve(self, request, pk=None):
         _require(request.user, "assets.view_device", "see collateral")
-        deal = get_object_or_404(deals_visible_to(request.user), pk=pk)
+        deal_id = params.parse_int(pk, field="id", minimum=1, maximum=BIGINT_MAX)
+        deal = get_object_or_404(deals_visible_to(request.user), pk=deal_id)
         return Response(CollateralSerializer(collateral(deal=deal, as_of=_as_of(request))).data)
 
 

@@ -15,6 +15,7 @@ from compliance.models import (
     WalletChallenge,
 )
 from compliance.selectors import investors_visible_to
+from core import bounds
 from core.api.money import MoneySerializerMixin
 
 
@@ -83,8 +84,9 @@ class DocumentSerializer(serializers.ModelSerializer):
 
 class DocumentDecisionSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["accept", "reject", "request_revision"])
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
-    evidence_expires_on = serializers.DateField(required=False, allow_null=True, default=None)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    evidence_expires_on = serializers.DateField(required=False, allow_null=True, default=None,
+                                                validators=bounds.dates())
 
 
 class ClassificationSerializer(serializers.ModelSerializer):
