@@ -24,9 +24,11 @@ from assets.models import (
 )
 from core import bounds, clock
 from core.api.money import MoneyField, MoneySerializerMixin
+from core.api.relations import PrimaryKeyListField
 from core.validators import CURRENCY_CHOICES
 
 POSITIVE = {"min_value": Decimal("0.01")}
+MAX_DEVICES_PER_LEASE = 1000
 
 
 class SiteSerializer(serializers.ModelSerializer):
@@ -155,7 +157,9 @@ class LeaseDeviceSerializer(serializers.ModelSerializer):
 
 class LeaseSerializer(MoneySerializerMixin, serializers.ModelSerializer):
     lessee_name = serializers.CharField(source="lessee.legal_name", read_only=True)
-    devices = serializers.PrimaryKeyRelatedField(many=True, queryset=Device.objects.all(), required=False)
+    devices = PrimaryKeyListField(many=True, queryset=Device.objects.all(), required=False,
+                                  max_items=MAX_DEVICES_PER_LEASE,
+                                  help_text=f"At most {MAX_DEVICES_PER_LEASE} devices.")
     device_terms = LeaseDeviceSerializer(many=True, read_only=True,
                                          help_text="The days the lease holds each device (from activation).")
 

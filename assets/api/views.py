@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from assets import investment, selectors
@@ -20,6 +20,7 @@ from assets.services import bank, fleet, invoicing, late_fees, late_usage, leasi
 from core import params
 from core.api.filters import BIGINT
 from core.api.idempotency import idempotent
+from core.api.parsers import JSONParser
 from core.api.transitions import IDEMPOTENCY_PARAMETER, with_transition_actions
 from core.api.viewsets import ServiceBackedViewSet
 from core.clock import as_of_or_today
@@ -105,13 +106,14 @@ class InvestmentModelViewSet(ServiceBackedViewSet):
     update_service = staticmethod(fleet.investment_model_update)
     update_kwarg = "model"
     service_checked_actions = ("evaluate",)
+    throttle_scope = None  # "compute" for evaluate (core/api/throttling.py)
 
     def get_queryset(self):
         return selectors._staff(fleet.InvestmentModel.objects.all(), self.request.user)
 
     @extend_schema(request=s.InvestmentEvaluateSerializer, responses=s.EvaluationSerializer,
                    summary="Payback, NPV and IRR of given flows (every IRR when there are several)")
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], throttle_scope="compute")
     def evaluate(self, request):
         body = s.InvestmentEvaluateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -161,6 +163,7 @@ class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
     search_fields = ["number", "lease__reference", "lease__lessee__legal_name"]
     ordering_fields = ["period_start", "due_date", "total"]
     service_checked_actions = ("generate", "record_payment", "credit_note", "late_fee", "true_up", "aging")
+    throttle_scope = None  # "compute" for generate and aging
 
     def get_queryset(self):
         return selectors.invoices_visible_to(self.request.user)
@@ -168,7 +171,7 @@ class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=s.InvoiceGenerateSerializer, responses=s.InvoiceSerializer(many=True),
                    parameters=[IDEMPOTENCY_PARAMETER],
                    summary="Draft the invoices of billing periods that have ended")
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], throttle_scope="compute")
     @idempotent
     def generate(self, request):
         body = s.InvoiceGenerateSerializer(data=request.data)
@@ -228,7 +231,7 @@ class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(parameters=[AS_OF], responses=dict,
                    summary="Receivables aging (current, 30, 60, 90+) as they stood on a day")
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], throttle_scope="compute")
     def aging(self, request):
         report = selectors.aging(as_of=as_of_or_today(params.query_date(request, "as_of")))
         # Amounts come typed (Decimals in their currency's decimals); JSON shows them as strings.
@@ -254,6 +257,7 @@ class MeterImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.MeterImportBatchSerializer
     parser_classes = [MultiPartParser, FormParser, JSONParser]
     service_checked_actions = ("upload",)
+    throttle_scope = None  # "upload" for upload
 
     def get_queryset(self):
         return selectors._staff(MeterImportBatch.objects.select_related("imported_by"), self.request.user)
@@ -261,7 +265,7 @@ class MeterImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request={"multipart/form-data": s.FileUploadSerializer},
                    responses=s.MeterImportBatchSerializer,
                    summary="Import a metering CSV; bad rows are all listed in error.reasons")
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], throttle_scope="upload")
     def upload(self, request):
         body = s.FileUploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -279,6 +283,7 @@ class BankStatementViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.BankStatementSerializer
     parser_classes = [MultiPartParser, FormParser, JSONParser]
     service_checked_actions = ("upload",)
+    throttle_scope = None  # "upload" for upload
 
     def get_queryset(self):
         return selectors.bank_statements_visible_to(self.request.user)
@@ -286,7 +291,7 @@ class BankStatementViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request={"multipart/form-data": s.FileUploadSerializer},
                    responses=s.BankStatementSerializer(many=True),
                    summary="Import a camt.053 or CSV statement")
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], throttle_scope="upload")
     def upload(self, request):
         _require(request.user, "assets.import_bankstatement", "import bank statements")
         body = s.FileUploadSerializer(data=request.data)
@@ -323,6 +328,7 @@ class CollateralViewSet(viewsets.ViewSet):
     """The collateral behind a deal: ``GET /collateral/{deal id}/?as_of=YYYY-MM-DD``."""
 
     permission_classes = [permissions.IsAuthenticated]
+    throttle_scope = "compute"
 
     @extend_schema(parameters=[AS_OF, OpenApiParameter("id", int, OpenApiParameter.PATH,
                                                        description="The deal's id.")],
