@@ -26,7 +26,7 @@ from assets.models import (
     Site,
 )
 from assets.services import bank, fleet, invoicing, late_usage, leasing, metering
-from core import clock
+from core import bounds, clock
 from core.admin_base import ReadOnlyAdmin, ReadOnlyInline, UploadAdminMixin
 from core.admin_transitions import ServiceAdmin, TransitionAdmin
 from core.errors import Refused
@@ -37,6 +37,7 @@ class CollateralForm(forms.Form):
     deal = forms.ModelChoiceField(
         queryset=Deal.objects.filter(devices__isnull=False).distinct().order_by("name"))
     as_of = forms.DateField(initial=clock.today, widget=forms.DateInput(attrs={"type": "date"}),
+                            validators=bounds.dates(),
                             help_text="Rates recorded on or before this day are used.")
 
 
@@ -83,7 +84,10 @@ class DeviceAdmin(TransitionAdmin):
 
     @admin.display(description="book value today")
     def book(self, obj: Device) -> str:
-        return obj.money(obj.book_value(clock.today())) if obj.pk else "-"
+        if not obj.pk:
+            return "-"
+        valuation = obj.valuation(clock.today())
+        return valuation.problem if valuation.book_value is None else obj.money(valuation.book_value)
 
     change_list_template = "admin/assets/device/change_list.html"
 

@@ -108,7 +108,9 @@ def _lessees(ids: list[int]) -> dict[int, str]:
 def collateral(*, deal, as_of: date, utilisation_days: int = 30, expiring_within_days: int = 90) -> dict:
     """Pledged devices, their value and insurance per currency, a total in the deal's currency
     through recorded rates, utilisation over the last ``utilisation_days`` and concentration by
-    lessee and site. Amounts are ``Decimal`` in their currency's minor unit; shares have 4 places."""
+    lessee and site. Amounts are ``Decimal`` in their currency's minor unit; shares have 4 places.
+    A device whose figures give no book value is listed in ``problems`` (and on its row) and left
+    out of the book value totals, so one bad row never takes the view down."""
     reporting = deal.currency
     devices = _devices(deal)
     ids = [d.pk for d in devices]
@@ -129,9 +131,12 @@ def collateral(*, deal, as_of: date, utilisation_days: int = 30, expiring_within
     by_site: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     by_lessee: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     rows, expired, expiring, uninsured, under_insured, not_comparable = [], [], [], [], [], []
+    problems = []
     gpus = gpu_hours_used = 0
     for d in devices:
-        value = d.book_value(as_of)
+        value, problem = d.valuation(as_of)
+        if problem is not None:  # the row shows it; the totals leave the device out and say so
+            problems.append({"device": d.code, "problem": problem})
         policy, cover = policies.get(d.pk), in_force.get(d.pk)
         if policy is None:
             uninsured.append(d.code)
@@ -144,23 +149,24 @@ def collateral(*, deal, as_of: date, utilisation_days: int = 30, expiring_within
             totals[cover.currency]["insurance_cover"] += cover.cover_amount
             if cover_in_device_currency is None:
                 not_comparable.append({"device": d.code, "missing": f"{cover.currency}/{d.currency}"})
-            elif cover_in_device_currency < value:
+            elif value is not None and cover_in_device_currency < value:
                 under_insured.append({"device": d.code, "currency": d.currency, "book_value": value,
                                       "cover": cover_in_device_currency})
         used = int(usage.get(d.pk) or 0)
         if d.gpu_count:
             gpus += d.gpu_count
             gpu_hours_used += used
-        totals[d.currency]["book_value"] += value
         totals[d.currency]["purchase_cost"] += d.purchase_cost
         if d.latest_appraisal_value is not None:
             totals[d.latest_appraisal_currency]["latest_appraisal"] += d.latest_appraisal_value
-        by_site[(d.site.name, d.currency)] += value
-        by_lessee[(lessee_of.get(d.pk, "(not leased)"), d.currency)] += value
+        if value is not None:
+            totals[d.currency]["book_value"] += value
+            by_site[(d.site.name, d.currency)] += value
+            by_lessee[(lessee_of.get(d.pk, "(not leased)"), d.currency)] += value
         rows.append({
             "id": d.pk, "code": d.code, "kind": d.kind, "state": d.state, "site": d.site.name,
             "gpu_count": d.gpu_count, "currency": d.currency, "purchase_cost": d.purchase_cost,
-            "book_value": value, "latest_appraisal": d.latest_appraisal_value,
+            "book_value": value, "book_value_problem": problem, "latest_appraisal": d.latest_appraisal_value,
             "latest_appraisal_date": d.latest_appraisal_date,
             "insurer": policy.insurer if policy else None,
             "insurance_currency": policy.currency if policy else None,
@@ -193,4 +199,5 @@ def collateral(*, deal, as_of: date, utilisation_days: int = 30, expiring_within
         "concentration_by_lessee": _concentration(by_lessee, reporting, rates, "lessee"),
         "concentration_by_site": _concentration(by_site, reporting, rates, "site"),
         "devices": rows,
+        "problems": problems,
     }

@@ -33,7 +33,11 @@ def book_value(
         raise ValueError("life_years must be at least 1.")
     if residual < 0 or residual > cost:
         raise ValueError("The residual value must be between 0 and the cost.")
-    end = add_years(start, life_years)
+    try:
+        end = add_years(start, life_years)
+    except (ValueError, OverflowError):
+        raise ValueError(f"a useful life of {life_years} years from {start.isoformat()} ends after the "
+                         "last date the calendar knows (year 9999).") from None
     if at <= start:
         return quantize(cost, currency, rounding)
     if at >= end:

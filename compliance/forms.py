@@ -1,13 +1,24 @@
 from django import forms
 
 from compliance.models import KycCase, ReasonCode, RiskRating
+from core import bounds, params
 
 
 class QueueFilterForm(forms.Form):
     state = forms.ChoiceField(choices=[("", "open (any)"), *KycCase.State.choices], required=False)
     risk = forms.ChoiceField(choices=[("", "any"), *RiskRating.choices], required=False)
-    assignee = forms.CharField(required=False, help_text="'me', 'none' or a user id")
-    older_than_days = forms.IntegerField(min_value=0, required=False, label="older than (days)")
+    assignee = forms.CharField(required=False, max_length=20, help_text="'me', 'none' or a user id")
+    older_than_days = forms.IntegerField(min_value=0, max_value=bounds.MAX_DAYS, required=False,
+                                         label="older than (days)")
+
+    def clean_assignee(self) -> str:
+        value = self.cleaned_data["assignee"].strip()
+        if value in ("", "me", "none"):
+            return value
+        _, problem = params.int_problem(value, minimum=1, maximum=2**63 - 1)
+        if problem:
+            raise forms.ValidationError(f"Give 'me', 'none' or a user id: {problem}")
+        return value
 
 
 class CaseDecisionForm(forms.Form):

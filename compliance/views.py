@@ -30,7 +30,9 @@ def _officer(request) -> None:
 def queue(request):
     _officer(request)
     form = QueueFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    if form.is_bound and not form.is_valid():  # the page names the filter in error
+        return render(request, "compliance/queue.html", {"form": form, "rows": []}, status=400)
+    filters = form.cleaned_data if form.is_bound else {}
     cases = selectors.review_queue(
         state=filters.get("state") or "", risk=filters.get("risk") or "",
         assignee=(filters.get("assignee") or "").strip(), older_than_days=filters.get("older_than_days"),

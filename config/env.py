@@ -5,6 +5,7 @@ misconfigured deployment stops at start-up instead of running half-right.
 """
 
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -45,6 +46,19 @@ def env_int(name: str, default: int, *, minimum: int = 0, why: str = "") -> int:
     if value < minimum:
         raise ImproperlyConfigured(f"Environment variable {name} must be at least {minimum}"
                                    + (f": {why}" if why else "."))
+    return value
+
+
+_RATE = re.compile(r"^[1-9]\d{0,8}/(s|sec|second|m|min|minute|h|hour|d|day)$")
+
+
+def env_rate(name: str, default: str) -> str:
+    """A request rate for a DRF throttle: a whole number of requests per second, minute, hour or
+    day (``600/minute``, ``30/hour``)."""
+    value = os.environ.get(name, default).strip()
+    if not _RATE.match(value):
+        raise ImproperlyConfigured(
+            f"Environment variable {name}={value!r} is not a rate like '600/minute' (per s, m, h or d).")
     return value
 
 

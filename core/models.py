@@ -5,6 +5,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 
+from core import bounds
 from core.validators import CURRENCY_CHOICES, validate_currency
 
 FX_RATE_MAX_DIGITS = 20
@@ -90,7 +91,8 @@ class FxRate(models.Model):
     quote = models.CharField(max_length=3, choices=CURRENCY_CHOICES, validators=[validate_currency])
     rate = models.DecimalField(max_digits=FX_RATE_MAX_DIGITS, decimal_places=FX_RATE_DECIMAL_PLACES,
                                help_text="Units of the quote currency for one unit of the base currency.")
-    as_of = models.DateField(help_text="The day the rate is for (its fixing date).")
+    as_of = models.DateField(validators=bounds.dates(),
+                             help_text="The day the rate is for (its fixing date).")
     source = models.CharField(max_length=100,
                               help_text="Who published it, e.g. 'ECB reference rate', 'WM/Refinitiv 4pm'.")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
@@ -105,6 +107,7 @@ class FxRate(models.Model):
                                     name="fxrate_unique_per_pair_day_source"),
             models.CheckConstraint(condition=models.Q(rate__gt=0), name="fxrate_rate_positive"),
             models.CheckConstraint(condition=~models.Q(base=models.F("quote")), name="fxrate_two_currencies"),
+            *bounds.check_dates("fxrate", "as_of"),
         ]
 
     def __str__(self) -> str:

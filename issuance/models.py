@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q, Sum
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from core import bounds
 from core.money import RATE_DECIMAL_PLACES, RATE_MAX_DIGITS, format_money, money_field
 from core.transitions import guard
 from core.validators import (
@@ -131,9 +132,9 @@ class Deal(ConcurrentTransitionMixin, models.Model):
         help_text="Currency of the deal size, every tranche and every subscription.",
     )
     target_size = money_field()
-    closing_date = models.DateField()
+    closing_date = models.DateField(validators=bounds.dates())
     payment_frequency = models.CharField(max_length=16, choices=PaymentFrequency.choices)
-    legal_final_maturity = models.DateField()
+    legal_final_maturity = models.DateField(validators=bounds.dates())
     state = FSMField(default=State.DRAFT, choices=State.choices, protected=True, db_index=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
@@ -154,6 +155,7 @@ class Deal(ConcurrentTransitionMixin, models.Model):
                 condition=Q(legal_final_maturity__gt=models.F("closing_date")),
                 name="deal_maturity_after_closing",
             ),
+            *bounds.check_dates("deal", "closing_date", "legal_final_maturity"),
         ]
         permissions = [
             ("start_structuring_deal", "Can start structuring a deal"),
@@ -320,7 +322,8 @@ class Tranche(models.Model):
 
     deal = models.ForeignKey(Deal, on_delete=models.PROTECT, related_name="tranches")
     class_name = models.CharField(max_length=64, help_text="e.g. 'Class A (senior)'.")
-    seniority = models.PositiveSmallIntegerField(help_text="1 is paid first.")
+    seniority = models.PositiveSmallIntegerField(validators=bounds.between(1, bounds.MAX_TRANCHES),
+                                                 help_text="1 is paid first.")
     original_principal = money_field()
     current_principal = money_field()
     coupon_rate = models.DecimalField(
@@ -333,7 +336,8 @@ class Tranche(models.Model):
         help_text="Smallest amount that can be held; allocations are whole multiples of it."
     )
     token_symbol = models.CharField(max_length=11, unique=True)
-    token_decimals = models.PositiveSmallIntegerField(default=6)
+    token_decimals = models.PositiveSmallIntegerField(default=6,
+                                                      validators=bounds.between(0, bounds.MAX_TOKEN_DECIMALS))
 
     class Meta:
         ordering = ["deal", "seniority"]
@@ -353,7 +357,7 @@ class Tranche(models.Model):
                                    name="tranche_coupon_fraction"),
             models.CheckConstraint(condition=Q(token_decimals__lte=18),
                                    name="tranche_token_decimals_max_18"),
-            models.CheckConstraint(condition=Q(seniority__gte=1), name="tranche_seniority_from_1"),
+            bounds.check("tranche", "seniority", 1, bounds.MAX_TRANCHES),
         ]
 
     def __str__(self) -> str:

@@ -85,7 +85,8 @@ class CollateralDeviceSerializer(serializers.Serializer):
     gpu_count = serializers.IntegerField(allow_null=True)
     currency = serializers.CharField()
     purchase_cost = _amount()
-    book_value = _amount()
+    book_value = _amount(allow_null=True, help_text="Null when the device's figures give none.")
+    book_value_problem = serializers.CharField(allow_null=True, help_text="Why there is no book value.")
     latest_appraisal = _amount(allow_null=True)
     latest_appraisal_date = serializers.DateField(allow_null=True)
     insurer = serializers.CharField(allow_null=True)
@@ -96,6 +97,11 @@ class CollateralDeviceSerializer(serializers.Serializer):
     insurance_rate = AppliedRateSerializer(allow_null=True)
     lessee = serializers.CharField(allow_null=True)
     utilisation = _amount()
+
+
+class ProblemSerializer(serializers.Serializer):
+    device = serializers.CharField()
+    problem = serializers.CharField()
 
 
 class CollateralSerializer(serializers.Serializer):
@@ -113,3 +119,4 @@ class CollateralSerializer(serializers.Serializer):
     concentration_by_lessee = LesseeShareSerializer(many=True, allow_null=True)
     concentration_by_site = SiteShareSerializer(many=True, allow_null=True)
     devices = CollateralDeviceSerializer(many=True)
+    problems = ProblemSerializer(many=True, help_text="Devices left out of the book value totals, and why.")

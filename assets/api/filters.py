@@ -1,6 +1,5 @@
-from django_filters import rest_framework as filters
-
 from assets.models import BankEntry, Device, Invoice, Lease, MeterReading
+from core.api import filters
 
 
 class DeviceFilter(filters.FilterSet):

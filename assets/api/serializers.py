@@ -22,11 +22,13 @@ from assets.models import (
     MeterReading,
     Site,
 )
-from core import clock
+from core import bounds, clock
 from core.api.money import MoneyField, MoneySerializerMixin
+from core.api.relations import PrimaryKeyListField
 from core.validators import CURRENCY_CHOICES
 
 POSITIVE = {"min_value": Decimal("0.01")}
+MAX_DEVICES_PER_LEASE = 1000
 
 
 class SiteSerializer(serializers.ModelSerializer):
@@ -39,7 +41,11 @@ class SiteSerializer(serializers.ModelSerializer):
 
 
 class DeviceSerializer(MoneySerializerMixin, serializers.ModelSerializer):
-    book_value = serializers.SerializerMethodField(help_text="Straight-line book value today.")
+    book_value = serializers.SerializerMethodField(
+        help_text="Straight-line book value today; null when the device's figures cannot give one "
+                  "(book_value_problem says why).")
+    book_value_problem = serializers.SerializerMethodField(
+        help_text="Why there is no book value (null when there is one).")
     latest_appraisal_value = MoneyField(read_only=True, allow_null=True)
     latest_appraisal_date = serializers.DateField(read_only=True, allow_null=True)
 
@@ -48,13 +54,19 @@ class DeviceSerializer(MoneySerializerMixin, serializers.ModelSerializer):
         fields = ["id", "code", "kind", "site", "manufacturer", "model", "serial_number", "gpu_count",
                   "tdp_watts", "capacity_kwp", "capacity_kwh", "power_kw", "purchase_date", "currency",
                   "purchase_cost", "useful_life_years", "residual_value", "book_value",
-                  "latest_appraisal_value", "latest_appraisal_date", "spv", "deal", "state",
-                  "created_at", "updated_at"]
+                  "book_value_problem", "latest_appraisal_value", "latest_appraisal_date", "spv", "deal",
+                  "state", "created_at", "updated_at"]
         read_only_fields = ["state", "created_at", "updated_at"]
         extra_kwargs = {"purchase_cost": POSITIVE}
 
-    def get_book_value(self, obj: Device) -> str:
-        return str(obj.book_value(clock.today()))
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_book_value(self, obj: Device) -> str | None:
+        value = obj.valuation(clock.today()).book_value
+        return None if value is None else f"{value:f}"
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_book_value_problem(self, obj: Device) -> str | None:
+        return obj.valuation(clock.today()).problem
 
 
 class AppraisalSerializer(MoneySerializerMixin, serializers.ModelSerializer):
@@ -145,7 +157,9 @@ class LeaseDeviceSerializer(serializers.ModelSerializer):
 
 class LeaseSerializer(MoneySerializerMixin, serializers.ModelSerializer):
     lessee_name = serializers.CharField(source="lessee.legal_name", read_only=True)
-    devices = serializers.PrimaryKeyRelatedField(many=True, queryset=Device.objects.all(), required=False)
+    devices = PrimaryKeyListField(many=True, queryset=Device.objects.all(), required=False,
+                                  max_items=MAX_DEVICES_PER_LEASE,
+                                  help_text=f"At most {MAX_DEVICES_PER_LEASE} devices.")
     device_terms = LeaseDeviceSerializer(many=True, read_only=True,
                                          help_text="The days the lease holds each device (from activation).")
 
@@ -195,9 +209,10 @@ class InvoiceGenerateSerializer(serializers.Serializer):
     lease = serializers.PrimaryKeyRelatedField(queryset=Lease.objects.all(), required=False,
                                                help_text="One lease; omit to invoice every billed lease.")
     period_start = serializers.DateField(
-        required=False, help_text="One billing period of the lease (its first day); omit to invoice every "
-                                  "period that has ended and has no invoice yet.")
-    through = serializers.DateField(required=False,
+        required=False, validators=bounds.dates(),
+        help_text="One billing period of the lease (its first day); omit to invoice every period that has "
+                  "ended and has no invoice yet.")
+    through = serializers.DateField(required=False, validators=bounds.dates(),
                                     help_text="Invoice periods that ended on or before this day (default: "
                                               "yesterday).")
 
@@ -211,24 +226,25 @@ class InvoiceGenerateSerializer(serializers.Serializer):
 
 class PaymentSerializer(serializers.Serializer):
     amount = MoneyField(help_text="Above zero, in the invoice currency, to its minor unit.")
-    value_date = serializers.DateField(required=False, help_text="The day the money counts from (default "
-                                                                 "today).")
+    value_date = serializers.DateField(required=False, validators=bounds.dates(),
+                                       help_text="The day the money counts from (default today).")
     reference = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class CreditNoteSerializer(serializers.Serializer):
     amount = MoneyField(help_text="Above zero, in the invoice currency, to its minor unit.")
     reason = serializers.CharField(max_length=500)
-    issue_date = serializers.DateField(required=False)
+    issue_date = serializers.DateField(required=False, validators=bounds.dates())
 
 
 class LateFeeSerializer(serializers.Serializer):
-    as_of = serializers.DateField(required=False, help_text="Charge up to this day (default today).")
+    as_of = serializers.DateField(required=False, validators=bounds.dates(),
+                                  help_text="Charge up to this day (default today).")
 
 
 class TrueUpSerializer(serializers.Serializer):
-    issue_date = serializers.DateField(required=False, help_text="Issue date of the adjustment (default "
-                                                                 "today).")
+    issue_date = serializers.DateField(required=False, validators=bounds.dates(),
+                                       help_text="Issue date of the adjustment (default today).")
 
 
 class MeterReadingSerializer(serializers.ModelSerializer):

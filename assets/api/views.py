@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from assets import investment, selectors
@@ -17,14 +17,18 @@ from assets.api.filters import BankEntryFilter, DeviceFilter, InvoiceFilter, Lea
 from assets.collateral import collateral
 from assets.models import BankEntry, Device, Invoice, Lease, MeterImportBatch
 from assets.services import bank, fleet, invoicing, late_fees, late_usage, leasing, metering
+from core import params
+from core.api.filters import BIGINT
 from core.api.idempotency import idempotent
+from core.api.parsers import JSONParser
 from core.api.transitions import IDEMPOTENCY_PARAMETER, with_transition_actions
 from core.api.viewsets import ServiceBackedViewSet
 from core.clock import as_of_or_today
-from core.errors import InvalidInput, NotPermitted
+from core.errors import NotPermitted
 from core.money import minor_unit
 from issuance.selectors import deals_visible_to
 
+BIGINT_MAX = BIGINT[1]
 AS_OF = OpenApiParameter("as_of", date, description="Date of the figures (default: today).")
 
 
@@ -33,18 +37,8 @@ def _require(user, perm: str, what: str) -> None:
         raise NotPermitted(f"You may not {what}: it needs the permission '{perm}', which you do not have.")
 
 
-def _date_param(request, name: str = "as_of") -> date | None:
-    raw = request.query_params.get(name)
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput(f"{name} '{raw}' is not an ISO date (YYYY-MM-DD).", field=name) from None
-
-
 def _as_of(request) -> date:
-    return _date_param(request) or fleet.today()
+    return params.query_date(request, "as_of") or fleet.today()
 
 
 class SiteViewSet(ServiceBackedViewSet):
@@ -112,13 +106,14 @@ class InvestmentModelViewSet(ServiceBackedViewSet):
     update_service = staticmethod(fleet.investment_model_update)
     update_kwarg = "model"
     service_checked_actions = ("evaluate",)
+    throttle_scope = None  # "compute" for evaluate (core/api/throttling.py)
 
     def get_queryset(self):
         return selectors._staff(fleet.InvestmentModel.objects.all(), self.request.user)
 
     @extend_schema(request=s.InvestmentEvaluateSerializer, responses=s.EvaluationSerializer,
                    summary="Payback, NPV and IRR of given flows (every IRR when there are several)")
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], throttle_scope="compute")
     def evaluate(self, request):
         body = s.InvestmentEvaluateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -168,6 +163,7 @@ class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
     search_fields = ["number", "lease__reference", "lease__lessee__legal_name"]
     ordering_fields = ["period_start", "due_date", "total"]
     service_checked_actions = ("generate", "record_payment", "credit_note", "late_fee", "true_up", "aging")
+    throttle_scope = None  # "compute" for generate and aging
 
     def get_queryset(self):
         return selectors.invoices_visible_to(self.request.user)
@@ -175,7 +171,7 @@ class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=s.InvoiceGenerateSerializer, responses=s.InvoiceSerializer(many=True),
                    parameters=[IDEMPOTENCY_PARAMETER],
                    summary="Draft the invoices of billing periods that have ended")
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], throttle_scope="compute")
     @idempotent
     def generate(self, request):
         body = s.InvoiceGenerateSerializer(data=request.data)
@@ -235,9 +231,9 @@ class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(parameters=[AS_OF], responses=dict,
                    summary="Receivables aging (current, 30, 60, 90+) as they stood on a day")
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], throttle_scope="compute")
     def aging(self, request):
-        report = selectors.aging(as_of=as_of_or_today(_date_param(request)))
+        report = selectors.aging(as_of=as_of_or_today(params.query_date(request, "as_of")))
         # Amounts come typed (Decimals in their currency's decimals); JSON shows them as strings.
         rows = {part: [{k: f"{v:f}" if isinstance(v, Decimal) else v for k, v in row.items()}
                        for row in report[part]] for part in ("by_currency", "by_lessee")}
@@ -261,6 +257,7 @@ class MeterImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.MeterImportBatchSerializer
     parser_classes = [MultiPartParser, FormParser, JSONParser]
     service_checked_actions = ("upload",)
+    throttle_scope = None  # "upload" for upload
 
     def get_queryset(self):
         return selectors._staff(MeterImportBatch.objects.select_related("imported_by"), self.request.user)
@@ -269,7 +266,7 @@ class MeterImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
                    responses=s.MeterImportBatchSerializer,
                    summary="Import a metering CSV; bad rows are all listed in error.reasons",
                    parameters=[IDEMPOTENCY_PARAMETER])
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], throttle_scope="upload")
     @idempotent
     def upload(self, request):
         body = s.FileUploadSerializer(data=request.data)
@@ -288,6 +285,7 @@ class BankStatementViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.BankStatementSerializer
     parser_classes = [MultiPartParser, FormParser, JSONParser]
     service_checked_actions = ("upload",)
+    throttle_scope = None  # "upload" for upload
 
     def get_queryset(self):
         return selectors.bank_statements_visible_to(self.request.user)
@@ -296,7 +294,7 @@ class BankStatementViewSet(viewsets.ReadOnlyModelViewSet):
                    responses=s.BankStatementSerializer(many=True),
                    summary="Import a camt.053 or CSV statement",
                    parameters=[IDEMPOTENCY_PARAMETER])
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], throttle_scope="upload")
     @idempotent
     def upload(self, request):
         _require(request.user, "assets.import_bankstatement", "import bank statements")
@@ -336,6 +334,7 @@ class CollateralViewSet(viewsets.ViewSet):
     """The collateral behind a deal: ``GET /collateral/{deal id}/?as_of=YYYY-MM-DD``."""
 
     permission_classes = [permissions.IsAuthenticated]
+    throttle_scope = "compute"
 
     @extend_schema(parameters=[AS_OF, OpenApiParameter("id", int, OpenApiParameter.PATH,
                                                        description="The deal's id.")],
@@ -344,7 +343,8 @@ class CollateralViewSet(viewsets.ViewSet):
                            "insurance, utilisation, concentration")
     def retrieve(self, request, pk=None):
         _require(request.user, "assets.view_device", "see collateral")
-        deal = get_object_or_404(deals_visible_to(request.user), pk=pk)
+        deal_id = params.parse_int(pk, field="id", minimum=1, maximum=BIGINT_MAX)
+        deal = get_object_or_404(deals_visible_to(request.user), pk=deal_id)
         return Response(CollateralSerializer(collateral(deal=deal, as_of=_as_of(request))).data)
 
 

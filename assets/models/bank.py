@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core import bounds
 from core.money import format_money, money_field
 from core.validators import CURRENCY_CHOICES, validate_currency
 
@@ -22,8 +23,8 @@ class BankStatement(models.Model):
     statement_id = models.CharField(max_length=100, help_text="The bank's statement identifier.")
     format = models.CharField(max_length=16, choices=Format.choices)
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, validators=[validate_currency])
-    from_date = models.DateField(null=True, blank=True)
-    to_date = models.DateField(null=True, blank=True)
+    from_date = models.DateField(null=True, blank=True, validators=bounds.dates())
+    to_date = models.DateField(null=True, blank=True, validators=bounds.dates())
     opening_balance = money_field(null=True, blank=True)
     closing_balance = money_field(null=True, blank=True)
     sha256 = models.CharField(max_length=64, unique=True)
@@ -38,7 +39,8 @@ class BankStatement(models.Model):
     class Meta:
         ordering = ["-imported_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["account", "statement_id"],
-                                               name="bank_statement_unique_per_account")]
+                                               name="bank_statement_unique_per_account"),
+                       *bounds.check_dates("bank_statement", "from_date", "to_date")]
         permissions = [("import_bankstatement", "Can import bank statements")]
 
     def __str__(self) -> str:
@@ -75,8 +77,8 @@ class BankEntry(models.Model):
     bank_reference = models.CharField(max_length=100, blank=True,
                                       help_text="The bank's own reference (AcctSvcrRef); blank when none.")
     end_to_end_id = models.CharField(max_length=100, blank=True)
-    booking_date = models.DateField()
-    value_date = models.DateField(null=True, blank=True)
+    booking_date = models.DateField(validators=bounds.dates())
+    value_date = models.DateField(null=True, blank=True, validators=bounds.dates())
     direction = models.CharField(max_length=4, choices=Direction.choices)
     amount = money_field(help_text="Always positive; the direction says which way.")
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, validators=[validate_currency])
@@ -103,6 +105,7 @@ class BankEntry(models.Model):
                 condition=Q(is_reversal=True, reversal_of__isnull=False)
                 | Q(is_reversal=False, reversal_of__isnull=True),
                 name="bank_entry_reversal_has_original"),
+            *bounds.check_dates("bank_entry", "booking_date", "value_date"),
         ]
 
     def __str__(self) -> str:

@@ -2,6 +2,7 @@
 
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -9,8 +10,16 @@ from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from assets.depreciation import book_value
+from core import bounds
 from core.money import RATE_DECIMAL_PLACES, RATE_MAX_DIGITS, format_money, money_field
 from core.validators import COUNTRY_CHOICES, CURRENCY_CHOICES, validate_country, validate_currency
+
+
+class Valuation(NamedTuple):
+    """A device's book value on a day, or ``None`` and why it cannot be computed."""
+
+    book_value: Decimal | None
+    problem: str | None
 
 
 class Site(models.Model):
@@ -25,7 +34,8 @@ class Site(models.Model):
         help_text="Location-based grid emission factor in g CO2e per kWh.",
     )
     grid_emission_factor_source = models.CharField(max_length=200)
-    grid_emission_factor_year = models.PositiveSmallIntegerField()
+    grid_emission_factor_year = models.PositiveSmallIntegerField(
+        validators=bounds.between(bounds.EARLIEST_DATE.year, bounds.LATEST_DATE.year))
     pue = models.DecimalField(
         "PUE", max_digits=4, decimal_places=3, validators=[MinValueValidator(Decimal("1"))],
         help_text="Power usage effectiveness: facility energy / IT energy (at least 1).",
@@ -39,6 +49,8 @@ class Site(models.Model):
             models.CheckConstraint(condition=Q(pue__gte=1), name="site_pue_at_least_1"),
             models.CheckConstraint(condition=Q(grid_emission_factor__gte=0),
                                    name="site_emission_factor_non_negative"),
+            bounds.check("site", "grid_emission_factor_year", bounds.EARLIEST_DATE.year,
+                         bounds.LATEST_DATE.year),
         ]
 
     def __str__(self) -> str:
@@ -77,9 +89,10 @@ class Device(ConcurrentTransitionMixin, models.Model):
     manufacturer = models.CharField(max_length=100, blank=True)
     model = models.CharField(max_length=100)
     serial_number = models.CharField(max_length=100, unique=True)
-    gpu_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    gpu_count = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=bounds.between(1, bounds.MAX_GPUS_PER_DEVICE))
     tdp_watts = models.PositiveIntegerField(
-        "TDP (W per GPU)", null=True, blank=True,
+        "TDP (W per GPU)", null=True, blank=True, validators=bounds.between(1, bounds.MAX_TDP_WATTS),
         help_text="Thermal design power of one GPU; the most one GPU can draw in an hour is TDP Wh.",
     )
     capacity_kwp = models.DecimalField("PV capacity (kWp)", max_digits=10, decimal_places=3,
@@ -88,10 +101,12 @@ class Device(ConcurrentTransitionMixin, models.Model):
                                        null=True, blank=True)
     power_kw = models.DecimalField("charging power (kW)", max_digits=10, decimal_places=3,
                                    null=True, blank=True)
-    purchase_date = models.DateField()
+    purchase_date = models.DateField(validators=bounds.dates())
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, validators=[validate_currency])
     purchase_cost = money_field()
-    useful_life_years = models.PositiveSmallIntegerField(help_text="Straight-line depreciation period.")
+    useful_life_years = models.PositiveSmallIntegerField(
+        validators=bounds.between(*bounds.USEFUL_LIFE_YEARS),
+        help_text="Straight-line depreciation period, 1 to 50 years.")
     residual_value = money_field(default=Decimal("0"))
     spv = models.ForeignKey("issuance.SPV", on_delete=models.PROTECT, related_name="devices")
     deal = models.ForeignKey(
@@ -124,7 +139,10 @@ class Device(ConcurrentTransitionMixin, models.Model):
                 condition=Q(residual_value__gte=0) & Q(residual_value__lte=models.F("purchase_cost")),
                 name="device_residual_within_cost",
             ),
-            models.CheckConstraint(condition=Q(useful_life_years__gte=1), name="device_life_positive"),
+            bounds.check("device", "useful_life_years", *bounds.USEFUL_LIFE_YEARS),
+            bounds.check("device", "gpu_count", 1, bounds.MAX_GPUS_PER_DEVICE),
+            bounds.check("device", "tdp_watts", 1, bounds.MAX_TDP_WATTS),
+            *bounds.check_dates("device", "purchase_date"),
         ]
         permissions = [("transition_device", "Can move a device through its lifecycle")]
 
@@ -141,9 +159,19 @@ class Device(ConcurrentTransitionMixin, models.Model):
         return self.gpu_count * self.tdp_watts
 
     def book_value(self, at: date) -> Decimal:
+        """Straight-line book value at the start of ``at``; raises ``ValueError`` when the stored
+        figures cannot give one (read through ``valuation`` where a page must still show)."""
         return book_value(cost=self.purchase_cost, residual=self.residual_value,
                           start=self.purchase_date, life_years=self.useful_life_years, at=at,
                           currency=self.currency)
+
+    def valuation(self, at: date) -> "Valuation":
+        """The book value at ``at``, or ``None`` with the ``problem`` that stops it: one device with
+        impossible figures shows its problem on its row and never takes a list or a view down."""
+        try:
+            return Valuation(self.book_value(at), None)
+        except (ArithmeticError, ValueError, TypeError) as exc:
+            return Valuation(None, f"no book value: {exc}")
 
     _perm = "assets.transition_device"
 
@@ -186,7 +214,7 @@ class Appraisal(models.Model):
     """One valuation of a device by an appraiser: the device's valuation history."""
 
     device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="appraisals")
-    valued_on = models.DateField()
+    valued_on = models.DateField(validators=bounds.dates())
     value = money_field()
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, validators=[validate_currency])
     appraiser = models.CharField(max_length=200)
@@ -199,6 +227,7 @@ class Appraisal(models.Model):
             models.UniqueConstraint(fields=["device", "valued_on", "appraiser"],
                                     name="appraisal_unique_per_day_and_appraiser"),
             models.CheckConstraint(condition=Q(value__gte=0), name="appraisal_value_non_negative"),
+            *bounds.check_dates("appraisal", "valued_on"),
         ]
 
     def __str__(self) -> str:
@@ -213,8 +242,8 @@ class InsurancePolicy(models.Model):
     policy_number = models.CharField(max_length=100)
     cover_amount = money_field()
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, validators=[validate_currency])
-    starts_on = models.DateField()
-    expires_on = models.DateField()
+    starts_on = models.DateField(validators=bounds.dates())
+    expires_on = models.DateField(validators=bounds.dates())
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -226,6 +255,7 @@ class InsurancePolicy(models.Model):
             models.CheckConstraint(condition=Q(expires_on__gt=models.F("starts_on")),
                                    name="insurance_expires_after_start"),
             models.CheckConstraint(condition=Q(cover_amount__gt=0), name="insurance_cover_positive"),
+            *bounds.check_dates("insurance", "starts_on", "expires_on"),
         ]
 
     def __str__(self) -> str:

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Func, Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from core import clock
+from core import bounds, clock
 from core.money import RATE_DECIMAL_PLACES, RATE_MAX_DIGITS, format_money, money_field
 from core.transitions import guard
 from core.validators import COUNTRY_CHOICES, CURRENCY_CHOICES, validate_country, validate_currency
@@ -43,13 +43,14 @@ class Counterparty(models.Model):
     billing_email = models.EmailField(blank=True)
     kyb_status = models.CharField("KYB status", max_length=16, choices=KYBStatus.choices,
                                   default=KYBStatus.PENDING)
-    kyb_reviewed_on = models.DateField("KYB reviewed on", null=True, blank=True)
+    kyb_reviewed_on = models.DateField("KYB reviewed on", null=True, blank=True, validators=bounds.dates())
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["legal_name"]
         verbose_name_plural = "counterparties"
+        constraints = bounds.check_dates("counterparty", "kyb_reviewed_on")
 
     def __str__(self) -> str:
         return self.legal_name
@@ -80,18 +81,20 @@ class Lease(ConcurrentTransitionMixin, models.Model):
     devices = models.ManyToManyField("assets.Device", blank=True, related_name="leases",
                                      through="assets.LeaseDevice",
                                      help_text="Devices whose metering is this lease's usage.")
-    gpu_count = models.PositiveIntegerField(help_text="GPUs contracted.")
+    gpu_count = models.PositiveIntegerField(validators=bounds.between(1, bounds.MAX_GPUS_PER_LEASE),
+                                            help_text="GPUs contracted.")
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, validators=[validate_currency])
     price_per_gpu_hour = models.DecimalField(max_digits=PRICE_MAX_DIGITS,
                                              decimal_places=PRICE_DECIMAL_PLACES)
     minimum_monthly_commitment = money_field(default=Decimal("0"))
-    start_date = models.DateField()
-    end_date = models.DateField(help_text="Last day of the term.")
-    terminated_on = models.DateField(null=True, blank=True,
+    start_date = models.DateField(validators=bounds.dates())
+    end_date = models.DateField(validators=bounds.dates(), help_text="Last day of the term.")
+    terminated_on = models.DateField(null=True, blank=True, validators=bounds.dates(),
                                      help_text="Last day of the lease when it was terminated early.")
     billing_cycle = models.CharField(max_length=16, choices=BillingCycle.choices,
                                      default=BillingCycle.MONTHLY)
-    payment_terms_days = models.PositiveSmallIntegerField(default=30)
+    payment_terms_days = models.PositiveSmallIntegerField(default=30,
+                                                          validators=bounds.between(*bounds.PAYMENT_TERMS_DAYS))
     late_fee_annual_rate = models.DecimalField(
         max_digits=RATE_MAX_DIGITS, decimal_places=RATE_DECIMAL_PLACES, default=Decimal("0"),
         help_text="Late fee as simple annual interest on the overdue amount (0.12 = 12 % a year).",
@@ -111,6 +114,9 @@ class Lease(ConcurrentTransitionMixin, models.Model):
             models.CheckConstraint(condition=Q(gpu_count__gte=1), name="lease_gpu_count_positive"),
             models.CheckConstraint(condition=Q(late_fee_annual_rate__gte=0) & Q(late_fee_annual_rate__lt=1),
                                    name="lease_late_fee_fraction"),
+            bounds.check("lease", "gpu_count", 1, bounds.MAX_GPUS_PER_LEASE),
+            bounds.check("lease", "payment_terms_days", *bounds.PAYMENT_TERMS_DAYS),
+            *bounds.check_dates("lease", "start_date", "end_date", "terminated_on"),
         ]
         permissions = [("transition_lease", "Can move a lease through its lifecycle")]
 
@@ -243,7 +249,7 @@ class Invoice(ConcurrentTransitionMixin, models.Model):
     late_fee_charged_through = models.DateField(
         null=True, blank=True, help_text="Late fees on this invoice have been charged up to this day."
     )
-    issue_date = models.DateField(null=True, blank=True)
+    issue_date = models.DateField(null=True, blank=True, validators=bounds.dates())
     due_date = models.DateField(null=True, blank=True)
     written_off_on = models.DateField(null=True, blank=True)
     state = FSMField(default=State.DRAFT, choices=State.choices, protected=True, db_index=True)
@@ -267,6 +273,7 @@ class Invoice(ConcurrentTransitionMixin, models.Model):
             models.CheckConstraint(condition=Q(amount_paid__gte=0), name="invoice_paid_non_negative"),
             models.CheckConstraint(condition=Q(amount_credited__gte=0),
                                    name="invoice_credited_non_negative"),
+            *bounds.check_dates("invoice", "period_start", "period_end", "issue_date"),
         ]
         permissions = [
             ("issue_invoice", "Can issue invoices and credit notes"),
@@ -359,7 +366,7 @@ class InvoicePayment(models.Model):
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
     amount = money_field()
-    value_date = models.DateField()
+    value_date = models.DateField(validators=bounds.dates())
     reference = models.CharField(max_length=200, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
@@ -367,7 +374,8 @@ class InvoicePayment(models.Model):
 
     class Meta:
         ordering = ["invoice", "value_date", "id"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="invoice_payment_positive")]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="invoice_payment_positive"),
+                       *bounds.check_dates("invoice_payment", "value_date")]
 
     def __str__(self) -> str:
         return f"{self.invoice} {self.value_date} {self.amount}"

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core import bounds
+
 
 class MeterImportBatch(models.Model):
     """One metering file imported: its sha256 makes a re-import of the same file a no-op."""
@@ -55,7 +57,8 @@ class MeterReading(models.Model):
     pk = models.CompositePrimaryKey("hour", "device")
     device = models.ForeignKey("assets.Device", on_delete=models.PROTECT, related_name="+",
                                db_index=False, db_constraint=False)
-    hour = models.DateTimeField(help_text="Start of the hour, UTC.")
+    hour = models.DateTimeField(validators=bounds.between(bounds.EARLIEST_DATETIME, bounds.LATEST_DATETIME),
+                                help_text="Start of the hour, UTC.")
     gpu_hours = models.PositiveIntegerField(help_text="Whole GPU-hours delivered in the hour.")
     energy_wh = models.PositiveIntegerField("IT energy (Wh)")
     utilisation_bp = models.PositiveSmallIntegerField(
@@ -70,6 +73,7 @@ class MeterReading(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(utilisation_bp__lte=10000),
                                    name="meter_reading_utilisation_max_100pct"),
+            bounds.check("meter_reading", "hour", bounds.EARLIEST_DATETIME, bounds.LATEST_DATETIME),
         ]
 
     def __str__(self) -> str:

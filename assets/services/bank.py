@@ -25,8 +25,10 @@ TRANSFER_WORDS = re.compile(r"\b(own account|internal transfer|sweep|transfer to
 # What must be equal when an entry's key comes back in another statement.
 CONTENT = ("direction", "amount", "currency", "booking_date", "value_date", "is_reversal")
 # Parsed values checked against their column before anything is written (length, digits, ISO codes).
-STATEMENT_COLUMNS = ("statement_id", "account", "currency", "opening_balance", "closing_balance")
-ENTRY_COLUMNS = ("bank_reference", "end_to_end_id", "counterparty_account", "bank_transaction_code", "amount")
+STATEMENT_COLUMNS = ("statement_id", "account", "currency", "opening_balance", "closing_balance", "from_date",
+                     "to_date")
+ENTRY_COLUMNS = ("bank_reference", "end_to_end_id", "counterparty_account", "bank_transaction_code", "amount",
+                 "booking_date", "value_date")
 DETAIL_COLUMNS = ("bank_reference", "end_to_end_id", "counterparty_account", "amount")
 
 

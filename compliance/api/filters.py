@@ -5,7 +5,6 @@ the browsable API's filter form, and tell an investor by "Select a valid choice"
 """
 
 from django.contrib.auth import get_user_model
-from django_filters import rest_framework as filters
 
 from compliance.models import (
     BeneficialOwner,
@@ -18,6 +17,7 @@ from compliance.models import (
 )
 from compliance.providers import deals
 from compliance.selectors import investors_visible_to
+from core.api import filters
 from core.roles import sees_all
 
 

@@ -18,7 +18,11 @@ from compliance.models import (
     WalletChallenge,
 )
 from compliance.selectors import investors_visible_to
+from core import bounds
 from core.api.money import MoneySerializerMixin
+
+MAX_FIGURES = 20  # a regime names a handful (net assets, income, portfolio...)
+MAX_COUNTRIES = 300  # ISO 3166-1 has 249
 
 
 class VisibleInvestorField(serializers.PrimaryKeyRelatedField):
@@ -145,16 +149,23 @@ class DocumentSerializer(serializers.ModelSerializer):
 
 class DocumentDecisionSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["accept", "reject", "request_revision"])
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
-    evidence_expires_on = serializers.DateField(required=False, allow_null=True, default=None)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    evidence_expires_on = serializers.DateField(required=False, allow_null=True, default=None,
+                                                validators=bounds.dates())
 
 
 class ClassificationSerializer(serializers.ModelSerializer):
     investor = VisibleInvestorField()
     regime = serializers.ChoiceField(choices=Regime.choices)
     figures = serializers.DictField(child=serializers.DecimalField(max_digits=20, decimal_places=2,
-                                                                   min_value=Decimal("0")), write_only=True)
+                                                                   min_value=Decimal("0")), write_only=True,
+                                    help_text=f"At most {MAX_FIGURES} figures, named by the regime.")
     opted_in = serializers.BooleanField(write_only=True, default=False)
+
+    def validate_figures(self, figures: dict) -> dict:
+        if len(figures) > MAX_FIGURES:
+            raise serializers.ValidationError(f"At most {MAX_FIGURES} figures; {len(figures)} given.")
+        return figures
 
     class Meta:
         model = InvestorClassification
@@ -187,9 +198,12 @@ class SignatureSerializer(serializers.Serializer):
 
 class DealEligibilitySerializer(MoneySerializerMixin, serializers.ModelSerializer):
     money_currency = "deal.currency"
-    allowed_classes = serializers.ListField(child=serializers.CharField(), required=False)
-    allowed_jurisdictions = serializers.ListField(child=serializers.CharField(max_length=2), required=False)
-    blocked_jurisdictions = serializers.ListField(child=serializers.CharField(max_length=2), required=False)
+    allowed_classes = serializers.ListField(child=serializers.CharField(max_length=32), required=False,
+                                            max_length=bounds.MAX_LIST_ITEMS)
+    allowed_jurisdictions = serializers.ListField(child=serializers.CharField(max_length=2), required=False,
+                                                  max_length=MAX_COUNTRIES)
+    blocked_jurisdictions = serializers.ListField(child=serializers.CharField(max_length=2), required=False,
+                                                  max_length=MAX_COUNTRIES)
 
     class Meta:
         model = DealEligibility

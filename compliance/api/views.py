@@ -5,7 +5,6 @@ Viewsets parse and call services; which rows a user sees comes from compliance.s
 """
 
 from django.http import FileResponse, Http404
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -41,6 +40,7 @@ from compliance.api.serializers import (
 from compliance.eligibility import investor_eligibility
 from compliance.models import DealEligibility, Investor, InvestorLoginChange, KycCase
 from compliance.providers import deals
+from core.api import filters
 from core.api.idempotency import idempotent
 from core.api.transitions import IDEMPOTENCY_PARAMETER, with_transition_actions
 from core.api.viewsets import ServiceBackedViewSet

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core import bounds
 from core.validators import CURRENCY_CHOICES
 
 
@@ -41,8 +42,8 @@ class InvestorClassification(models.Model):
                                        help_text="Singapore: when the investor opted in to AI status.")
     evidence = models.ForeignKey("compliance.Document", null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="+")
-    valid_from = models.DateField()
-    valid_until = models.DateField()
+    valid_from = models.DateField(validators=bounds.dates())
+    valid_until = models.DateField(validators=bounds.dates())
     revoked_at = models.DateTimeField(null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
@@ -53,6 +54,7 @@ class InvestorClassification(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(valid_until__gte=models.F("valid_from")),
                                    name="classification_valid_until_after_from"),
+            *bounds.check_dates("classification", "valid_from", "valid_until"),
         ]
 
     def __str__(self) -> str:

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from compliance.storage import private_storage
+from core import bounds
 
 
 def _document_path(instance, filename: str) -> str:
@@ -40,7 +41,7 @@ class Document(ConcurrentTransitionMixin, models.Model):
     sha256 = models.CharField(max_length=64)
     state = FSMField(default=State.PENDING, choices=State.choices, protected=True, db_index=True)
     decision_reason = models.TextField(blank=True)
-    evidence_expires_on = models.DateField(null=True, blank=True,
+    evidence_expires_on = models.DateField(null=True, blank=True, validators=bounds.dates(),
                                            help_text="After this date the document no longer counts.")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
@@ -56,6 +57,7 @@ class Document(ConcurrentTransitionMixin, models.Model):
                 condition=Q(content_type__in=["application/pdf", "image/jpeg", "image/png"]),
                 name="document_content_type_allowed",
             ),
+            *bounds.check_dates("document", "evidence_expires_on"),
         ]
         permissions = [("decide_document", "Can accept, reject or ask to revise a document")]
 

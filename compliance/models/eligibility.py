@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import Q
 
+from core import bounds
 from core.money import money_field
 
 
@@ -26,8 +27,9 @@ class DealEligibility(models.Model):
                                              help_text="Countries of residence or nationality refused.")
     minimum_subscription = money_field(null=True, blank=True,
                                        help_text="Smallest request accepted, in the deal currency.")
-    maximum_investors = models.PositiveIntegerField(null=True, blank=True,
-                                                    help_text="Most distinct investors in the deal.")
+    maximum_investors = models.PositiveIntegerField(
+        null=True, blank=True, validators=bounds.between(1, bounds.MAX_INVESTORS_PER_DEAL),
+        help_text="Most distinct investors in the deal.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -39,6 +41,7 @@ class DealEligibility(models.Model):
                                    name="deal_eligibility_minimum_positive"),
             models.CheckConstraint(condition=Q(maximum_investors__isnull=True) | Q(maximum_investors__gt=0),
                                    name="deal_eligibility_maximum_positive"),
+            bounds.check("deal_eligibility", "maximum_investors", 1, bounds.MAX_INVESTORS_PER_DEAL),
         ]
 
     def __str__(self) -> str:

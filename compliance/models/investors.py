@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core import bounds
 from core.validators import COUNTRY_CHOICES, validate_country
 
 
@@ -28,7 +29,8 @@ class Investor(models.Model):
         max_length=2, choices=COUNTRY_CHOICES, validators=[validate_country], blank=True,
         help_text="ISO 3166-1 alpha-2 nationality (individuals).",
     )
-    date_of_birth = models.DateField(null=True, blank=True, help_text="Individuals only.")
+    date_of_birth = models.DateField(null=True, blank=True, help_text="Individuals only.",
+                                     validators=bounds.dates(earliest=bounds.EARLIEST_BIRTH_DATE))
     phone = models.CharField(max_length=32, blank=True)
     address = models.TextField(blank=True, help_text="Residential or registered address.")
     registration_number = models.CharField(
@@ -57,6 +59,7 @@ class Investor(models.Model):
                 condition=Q(kind="individual") | Q(date_of_birth__isnull=True),
                 name="investor_birth_date_individuals_only",
             ),
+            *bounds.check_dates("investor", "date_of_birth", earliest=bounds.EARLIEST_BIRTH_DATE),
         ]
 
     def __str__(self) -> str:
@@ -77,7 +80,7 @@ class BeneficialOwner(models.Model):
 
     investor = models.ForeignKey(Investor, on_delete=models.PROTECT, related_name="beneficial_owners")
     full_name = models.CharField(max_length=200)
-    date_of_birth = models.DateField()
+    date_of_birth = models.DateField(validators=bounds.dates(earliest=bounds.EARLIEST_BIRTH_DATE))
     nationality = models.CharField(max_length=2, choices=COUNTRY_CHOICES, validators=[validate_country])
     country_of_residence = models.CharField(
         max_length=2, choices=COUNTRY_CHOICES, validators=[validate_country], blank=True
@@ -94,6 +97,7 @@ class BeneficialOwner(models.Model):
                 condition=Q(ownership_percent__gte=25) & Q(ownership_percent__lte=100),
                 name="beneficial_owner_percent_25_to_100",
             ),
+            *bounds.check_dates("beneficial_owner", "date_of_birth", earliest=bounds.EARLIEST_BIRTH_DATE),
         ]
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from core import bounds
 from core.authz import acts_for
 from core.transitions import guard
 
@@ -92,7 +93,7 @@ class KycCase(ConcurrentTransitionMixin, models.Model):
     reason_text = models.TextField(blank=True)
     risk_rating = models.CharField(max_length=8, choices=RiskRating.choices, blank=True)
     risk_reasons = models.JSONField(default=list, blank=True)
-    refresh_due = models.DateField(null=True, blank=True, db_index=True,
+    refresh_due = models.DateField(null=True, blank=True, db_index=True, validators=bounds.dates(),
                                    help_text="The approval is in force until this date.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -111,6 +112,7 @@ class KycCase(ConcurrentTransitionMixin, models.Model):
                                     name="kyc_case_one_approved_per_investor"),
             models.CheckConstraint(condition=~Q(state="approved") | Q(refresh_due__isnull=False),
                                    name="kyc_case_approved_has_refresh_date"),
+            *bounds.check_dates("kyc_case", "refresh_due"),
         ]
         permissions = [
             ("submit_kyccase", "Can submit a KYC case for review"),

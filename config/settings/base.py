@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from config.env import env_int, env_str
+from config.env import env_int, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -36,6 +36,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.middleware.RequestBodyLimitMiddleware",  # first: an oversized body is refused unread
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -104,6 +105,35 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 MEDIA_URL = "media/"
 PRIVATE_MEDIA_ROOT = MEDIA_ROOT / "private"
 COMPLIANCE_MAX_UPLOAD_BYTES = env_int("COMPLIANCE_MAX_UPLOAD_BYTES", 10 * 1024 * 1024, minimum=1024)
+
+# Request sizes (docs/security.md, "Bounded input"). core.middleware.RequestBodyLimitMiddleware
+# answers 413 from the declared Content-Length, before the body is read: an upload route may take
+# its own limit (plus room for the multipart envelope), any other request
+# DATA_UPLOAD_MAX_MEMORY_SIZE. Django applies the other three while it parses forms.
+_MB = 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1 * _MB, minimum=64 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 200, minimum=20)
+DATA_UPLOAD_MAX_NUMBER_FILES = env_int("DATA_UPLOAD_MAX_NUMBER_FILES", 5, minimum=1)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2 * _MB, minimum=64 * 1024)
+METERING_MAX_UPLOAD_BYTES = env_int("METERING_MAX_UPLOAD_BYTES", 200 * _MB, minimum=_MB)
+BANK_STATEMENT_MAX_UPLOAD_BYTES = 50 * _MB  # assets.camt053.MAX_BYTES
+SCREENING_LIST_MAX_UPLOAD_BYTES = env_int("SCREENING_LIST_MAX_UPLOAD_BYTES", 200 * _MB, minimum=_MB)
+_ENVELOPE = 64 * 1024  # multipart boundaries, headers and the other form fields
+REQUEST_BODY_LIMITS = {
+    "/api/v1/documents/": COMPLIANCE_MAX_UPLOAD_BYTES + _ENVELOPE,
+    "/api/v1/metering-imports/upload/": METERING_MAX_UPLOAD_BYTES + _ENVELOPE,
+    "/admin/assets/meterimportbatch/upload/": METERING_MAX_UPLOAD_BYTES + _ENVELOPE,
+    "/api/v1/bank-statements/upload/": BANK_STATEMENT_MAX_UPLOAD_BYTES + _ENVELOPE,
+    "/admin/assets/bankstatement/upload/": BANK_STATEMENT_MAX_UPLOAD_BYTES + _ENVELOPE,
+    "/api/v1/screening/lists/": SCREENING_LIST_MAX_UPLOAD_BYTES + _ENVELOPE,
+    "/admin/screening/listversion/add/": SCREENING_LIST_MAX_UPLOAD_BYTES + _ENVELOPE,
+}
+
+# The cache holds the throttles' request counts: Redis when CACHE_URL is set (production requires
+# it, so that every worker counts the same requests), else this process's memory.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+          if CACHE_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 WALLET_CHALLENGE_TTL_SECONDS = env_int("WALLET_CHALLENGE_TTL_SECONDS", 600, minimum=30)
 
 LOGIN_URL = "admin:login"
@@ -138,6 +168,24 @@ REST_FRAMEWORK = {
         "core.api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.RolePermissions"],
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # Rates per user (or address), and per costly route (a view's throttle_scope): 429 with
+    # Retry-After beyond them (core/api/throttling.py, docs/security.md).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "core.api.throttling.UserRateThrottle",
+        "core.api.throttling.AnonRateThrottle",
+        "core.api.throttling.ScopedRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env_rate("API_RATE_USER", "1200/minute"),
+        "anon": env_rate("API_RATE_ANON", "60/minute"),
+        "compute": env_rate("API_RATE_COMPUTE", "60/minute"),
+        "upload": env_rate("API_RATE_UPLOAD", "120/hour"),
+    },
     "DEFAULT_FILTER_BACKENDS": [
         "core.api.filter_backends.FilterBackend",
         "rest_framework.filters.SearchFilter",

@@ -17,6 +17,7 @@ env_str("DATABASE_URL")  # required: no silent fallback to the demo SQLite file
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Production needs DATABASE_URL to point at PostgreSQL.")
 env_str("CELERY_BROKER_URL")
+env_str("CACHE_URL")  # required: the throttles' counts must be shared by every worker (Redis)
 # ".example.com" in ALLOWED_HOSTS means the domain and its subdomains: "https://*.example.com".
 CSRF_TRUSTED_ORIGINS = env_list(
     "CSRF_TRUSTED_ORIGINS", ",".join(f"https://{'*' if h.startswith('.') else ''}{h}" for h in ALLOWED_HOSTS)

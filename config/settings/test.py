@@ -14,3 +14,8 @@ STORAGES = {
 
 # Static files are not collected for tests; Django serves nothing static here.
 MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
+
+# Rates no test reaches by accident; tests of the throttles set low ones (tests/security).
+REST_FRAMEWORK = {**REST_FRAMEWORK,  # noqa: F405
+                  "DEFAULT_THROTTLE_RATES": dict.fromkeys(("user", "anon", "compute", "upload"),
+                                                          "1000000/minute")}

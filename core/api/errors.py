@@ -4,15 +4,35 @@
 
 ``fields`` is present for input errors; ``reasons`` lists each failed rule when a
 transition is refused.
+
+Input is checked before it reaches a computation or the database (``core.params``,
+``core.api.filters``, serializers, ``core.bounds``). Two errors still say "the request's value
+is at fault" when one slips through, and answer 400 rather than 500:
+
+- ``django.db.DataError``: PostgreSQL refused a value (SQLSTATE class 22: too long for its
+  column, numeric overflow, a date out of range);
+- a ``ValueError`` from Django converting a lookup value for a field ("Field 'id' expected a
+  number but got 'abc'"), which names the field.
+
+Both are logged as warnings: each one is a bound missing upstream. Any other ``ValueError`` or
+``OverflowError`` is a defect in the code and stays a 500.
 """
 
+import logging
+import re
+
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from core.errors import Refused
+
+logger = logging.getLogger(__name__)
+LOOKUP_VALUE_ERROR = re.compile(r"^Field '(?P<field>\w+)' expected .+ but got ")
 
 
 def _first_message(fields) -> str:
@@ -29,7 +49,27 @@ def error_body(code: str, message: str, **extra) -> dict:
     return {"error": {"code": code, "message": message, **extra}}
 
 
+def _input_at_fault(exc, context) -> Response | None:
+    """A 400 for a value the database or a lookup refused; ``None`` for anything else."""
+    request = context.get("request")
+    where = f"{request.method} {request.path}" if request is not None else "?"
+    if isinstance(exc, DataError):
+        logger.warning("A value reached the database unchecked (%s): %s", where, exc)
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else "a value is out of range"
+        return Response(error_body("invalid", f"A value does not fit its field: {detail}."), status=400)
+    match = LOOKUP_VALUE_ERROR.match(str(exc)) if type(exc) is ValueError else None
+    if match:
+        logger.warning("A value reached a lookup unchecked (%s): %s", where, exc)
+        field = match["field"]
+        return Response(error_body("invalid", f"{field}: {exc}", fields={field: [str(exc)]}), status=400)
+    return None
+
+
 def exception_handler(exc, context):
+    answered = _input_at_fault(exc, context)
+    if answered is not None:
+        set_rollback()
+        return answered
     if isinstance(exc, Refused):
         extra = {"reasons": exc.reasons}
         if exc.field:

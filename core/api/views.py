@@ -1,9 +1,9 @@
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django_filters import rest_framework as filters
 from rest_framework import serializers, viewsets
 
+from core.api import filters
 from core.api.pagination import CursorPagination
 from core.audit_scope import as_investor_reads, own_objects
 from core.models import AuditEvent

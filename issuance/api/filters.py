@@ -4,9 +4,8 @@ A filter over every row would list them in the browsable API's filter form and
 tell an investor, by "Select a valid choice", which ids exist.
 """
 
-from django_filters import rest_framework as filters
-
 from compliance.selectors import investors_visible_to
+from core.api import filters
 from issuance import selectors
 from issuance.models import SPV, Deal, Subscription, Tranche
 

@@ -14,6 +14,7 @@ SAFE = {
     "ALLOWED_HOSTS": "backoffice.example.com",
     "DATABASE_URL": "postgres://app@db.example.com:5432/backoffice",
     "CELERY_BROKER_URL": "redis://cache.example.com:6379/0",
+    "CACHE_URL": "redis://cache.example.com:6379/1",
 }
 
 
@@ -44,6 +45,8 @@ def test_check_deploy_is_clean_with_production_settings():
         ({"DATABASE_URL": "sqlite:////tmp/x.sqlite3"},
          "Production needs DATABASE_URL to point at PostgreSQL."),
         ({"CELERY_BROKER_URL": ""}, "Environment variable CELERY_BROKER_URL is required and not set."),
+        ({"CACHE_URL": ""}, "Environment variable CACHE_URL is required and not set."),
+        ({"API_RATE_USER": "lots"}, "API_RATE_USER='lots' is not a rate like '600/minute'"),
         ({"SECURE_HSTS_SECONDS": "soon"}, "SECURE_HSTS_SECONDS='soon' is not an integer."),
         ({"SECURE_SSL_REDIRECT": ""}, "SECURE_SSL_REDIRECT='' is not a boolean."),
     ],
