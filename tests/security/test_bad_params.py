@@ -8,13 +8,13 @@ by a timezone, dates in year 1 or 9999 were taken as filters and silently matche
 from datetime import date
 
 import pytest
-from django.test import Client
 
 from assets.models import Device
 from assets.services import invoicing
 from core.models import AuditEvent
 from tests.assets.builders import make_gpu_server, make_lease
 from tests.factories import make_deal
+from tests.two_factor import VerifiedClient
 
 pytestmark = pytest.mark.django_db
 
@@ -120,8 +120,8 @@ def test_number_filters_take_whole_numbers_that_fit_their_column(path, name, val
     assert message.endswith(bounds)
 
 
-def officer_client(officer) -> Client:
-    client = Client()
+def officer_client(officer) -> VerifiedClient:
+    client = VerifiedClient()  # staff pass the second factor
     client.force_login(officer)
     return client
 

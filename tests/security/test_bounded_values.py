@@ -11,12 +11,12 @@ from datetime import date
 
 import pytest
 from django.db import IntegrityError, connection, transaction
-from django.test import Client
 
 from assets.models import Device
 from core.models import AuditEvent
 from tests.assets.builders import make_gpu_server, make_lease
 from tests.factories import make_deal
+from tests.two_factor import VerifiedClient
 
 pytestmark = pytest.mark.django_db
 
@@ -143,7 +143,7 @@ def test_the_collateral_view_leaves_an_unvalued_device_out_of_the_totals_and_say
 def test_the_admin_device_pages_show_the_problem_instead_of_failing(ops, device, business_day):
     business_day(date(2026, 7, 1))
     _store_a_life_from_before_the_bounds(device, 8000)
-    client = Client()
+    client = VerifiedClient()  # staff pass the second factor
     client.force_login(ops)
 
     change = client.get(f"/admin/assets/device/{device.pk}/change/")
@@ -156,7 +156,7 @@ def test_the_admin_device_pages_show_the_problem_instead_of_failing(ops, device,
 
 
 def test_the_admin_collateral_form_refuses_a_day_outside_the_business_range(ops, device):
-    client = Client()
+    client = VerifiedClient()  # staff pass the second factor
     client.force_login(ops)
 
     response = client.get("/admin/assets/device/collateral/", {"deal": device.deal_id, "as_of": "0001-01-01"})

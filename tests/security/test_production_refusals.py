@@ -20,6 +20,7 @@ SAFE = {
     "ALLOWED_HOSTS": "backoffice.example.com",
     "DATABASE_URL": "postgres://app@db.example.com:5432/backoffice",
     "CELERY_BROKER_URL": "redis://cache.example.com:6379/0",
+    "CACHE_URL": "redis://cache.example.com:6379/1",
 }
 # Read by the production checks: never inherited from the test run (which points at anvil).
 CHECKED = ("CSRF_TRUSTED_ORIGINS", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "CHAIN_ID",
