@@ -27,6 +27,7 @@ from compliance.api.serializers import (
     DocumentSerializer,
     EligibilitySerializer,
     InvestorSerializer,
+    InvestorStatusSerializer,
     KycCaseSerializer,
     KycTransitionSerializer,
     SignatureSerializer,
@@ -78,7 +79,8 @@ class InvestorViewSet(ServiceBackedViewSet):
         return Response({"investor": investor.pk, "deal": deal.pk, "ok": result.ok,
                          "reasons": result.reasons})
 
-    @extend_schema(summary="KYC status, classifications in force and verified wallets")
+    @extend_schema(responses=InvestorStatusSerializer,
+                   summary="KYC status, classifications in force and verified wallets")
     @action(detail=True, methods=["get"])
     def status(self, request, pk=None):
         investor = self.get_object()
@@ -188,7 +190,8 @@ class DocumentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         services.document_decide(document=doc, actor=request.user, **body.validated_data)
         return Response(self.get_serializer(self.get_queryset().get(pk=doc.pk)).data)
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes}, summary="The file itself")
+    @extend_schema(responses={(200, kind): bytes for kind in ("application/pdf", "image/jpeg", "image/png")},
+                   summary="The file itself (PDF, JPEG or PNG, as checked at upload)")
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         doc = self.get_object()
@@ -258,7 +261,7 @@ class DealEligibilityViewSet(ServiceBackedViewSet):
 
     def get_queryset(self):
         return DealEligibility.objects.select_related("deal").filter(
-            deal__in=deals().visible_to(self.request.user).values("pk"))
+            deal__in=deals().visible_to(self.request.user).values("pk")).order_by("deal_id")
 
     def perform_update(self, serializer):
         data = {**DealEligibilitySerializer(serializer.instance).data, **serializer.validated_data}
