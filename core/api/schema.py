@@ -95,13 +95,13 @@ ERRORS = {
 ERROR_CONTENT = {"schema": {"$ref": "#/components/schemas/Error"}}
 RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"},
                                "description": "Seconds until a retry is counted."}}
-READ_ERRORS = ("400", "401", "403", "404", "405", "406", "413", "415", "429")
+READ_ERRORS = ("400", "401", "403", "404", "405", "406", "409", "413", "415", "429")
 
 
 def document_errors(result, generator, request, public):
     """Every operation documents the errors the API answers with, in the one error format
-    (core.api.errors): reads the input and permission errors, writes also refusals (409) and
-    reused idempotency keys (422); a 429 carries Retry-After."""
+    (core.api.errors): reads the input, permission and business-rule errors (a preview may be
+    refused: 409), writes also reused idempotency keys (422); a 429 carries Retry-After."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     for methods in result.get("paths", {}).values():
         for method, operation in methods.items():

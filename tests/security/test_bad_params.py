@@ -88,6 +88,14 @@ def test_the_audit_filter_names_the_shifted_minimum_datetime(ops, api):
     assert_bad(response, "at_before", f"0001-01-01T00:00:00+01:00 {DATETIME_RANGE}")
 
 
+def test_a_date_time_with_an_offset_postgresql_refuses_is_compared_in_utc(investor, investor_user, api):
+    """PostgreSQL takes offsets up to 15:59; Python up to 23:59. The filter sends UTC."""
+    response = api(investor_user).get("/api/v1/audit-events/", {"at_after": "2026-01-01T00:00:00+21:28"})
+
+    assert response.status_code == 200
+    assert [e["object_repr"] for e in response.json()["results"]] == ["Own Investor Ltd"]
+
+
 @pytest.mark.parametrize(("name", "moment"), [("hour_after", "0001-01-01T00:00:00+01:00"),
                                               ("hour_before", "9999-12-31T23:59:59-05:00")])
 def test_metering_filters_refuse_datetimes_outside_the_range(name, moment, ops, api):
