@@ -37,6 +37,7 @@ from compliance.api.serializers import (
 from compliance.eligibility import investor_eligibility
 from compliance.models import DealEligibility, Investor, KycCase
 from compliance.providers import deals
+from core import params
 from core.api import filters
 from core.api.idempotency import idempotent
 from core.api.transitions import IDEMPOTENCY_PARAMETER
@@ -71,8 +72,8 @@ class InvestorViewSet(ServiceBackedViewSet):
     @action(detail=True, methods=["get"])
     def eligibility(self, request, pk=None):
         investor = self.get_object()
-        deal_id = request.query_params.get("deal", "")
-        deal = deals().visible_to(request.user).filter(pk=deal_id).first() if deal_id.isdigit() else None
+        deal_id = params.query_int(request, "deal", minimum=1, maximum=2**63 - 1)
+        deal = deals().visible_to(request.user).filter(pk=deal_id).first() if deal_id else None
         if deal is None:
             raise InvalidInput("Name a deal you may see: ?deal=<id>.", field="deal")
         result = investor_eligibility(investor, deal)

@@ -5,7 +5,8 @@ plus the schema's examples), against data that reaches every kind of row. Each a
 no server error and must match the schema: a documented status code, content type, headers
 and body. Run deeper when hunting: ``FUZZ_EXAMPLES=50 FUZZ_COVERAGE=1 bash scripts/test.sh
 tests/security/test_api_fuzzing.py`` (the coverage phase adds the schema's boundary values);
-``FUZZ_LOG=/tmp/fuzz.log`` also appends each server error's traceback to that file as it happens.
+``FUZZ_LOG=/tmp/fuzz.log`` also appends each server error's traceback to that file as it happens,
+and ``FUZZ_SEED`` explores other inputs.
 
 The requests go to the WSGI application in this process, inside the test's transaction; the
 data is built once for the module and rolled back at its end.
@@ -28,7 +29,7 @@ from tests.security import fuzz_data
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 COVERAGE = os.environ.get("FUZZ_COVERAGE", "0") == "1"
-SEED = 20261122
+SEED = int(os.environ.get("FUZZ_SEED", "20261122"))
 
 CONFIG = schemathesis.Config.from_dict({
     "seed": SEED,

@@ -65,6 +65,13 @@ def test_collateral_as_of_that_is_not_a_date_is_a_400(trustee, deal, api):
     assert_bad(response, "as_of", "as_of '2026-02-30' is not a date (YYYY-MM-DD).")
 
 
+@pytest.mark.parametrize("deal", ["²", "1e9", "99999999999999999999"])
+def test_eligibility_of_a_deal_that_is_no_id_is_a_400_naming_deal(deal, investor, investor_user, api):
+    response = api(investor_user).get(f"/api/v1/investors/{investor.pk}/eligibility/", {"deal": deal})
+
+    assert_bad(response, "deal", f"deal '{deal}' is not a whole number {BIGINT}")
+
+
 def test_aging_as_of_year_1_is_a_400(ops, api):
     response = api(ops).get("/api/v1/invoices/aging/", {"as_of": "0001-01-01"})
 
