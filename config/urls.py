@@ -6,6 +6,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 admin.site.site_header = "Green-compute ABS back office"
 admin.site.site_title = "Back office"
 
+handler404 = "core.api.views.not_found"  # JSON under /api/, the usual page elsewhere
+handler500 = "core.api.views.server_error"
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),

@@ -10,8 +10,6 @@ a field, for forms and filters that put the message under the field themselves.
 
 from datetime import UTC, date, datetime
 
-from django.utils.dateparse import parse_datetime as django_parse_datetime
-
 from core import bounds
 from core.errors import InvalidInput
 
@@ -67,24 +65,6 @@ def parse_date(raw: str, *, field: str, earliest: date = bounds.EARLIEST_DATE,
     except ValueError:
         raise InvalidInput(f"{field} '{_shown(raw)}' is not a date (YYYY-MM-DD).", field=field) from None
     return check_date(value, field=field, earliest=earliest, latest=latest)
-
-
-def check_datetime(value: datetime, *, field: str) -> datetime:
-    utc, problem = datetime_problem(value)
-    if problem:
-        raise InvalidInput(f"{field} {problem}", field=field)
-    return utc
-
-
-def parse_datetime(raw: str, *, field: str) -> datetime:
-    """An ISO 8601 date and time (a naive one is UTC), in range, converted to UTC."""
-    try:
-        value = django_parse_datetime(raw.strip())
-    except ValueError:
-        value = None
-    if value is None:
-        raise InvalidInput(f"{field} '{_shown(raw)}' is not an ISO 8601 date and time.", field=field)
-    return check_datetime(value, field=field)
 
 
 def parse_int(raw: str, *, field: str, minimum: int, maximum: int) -> int:

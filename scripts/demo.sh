@@ -30,6 +30,7 @@ trap cleanup EXIT INT TERM
 if [ ! -f var/pg/data/PG_VERSION ]; then rm -rf var/anvil; fi
 start_demo_postgres "$PWD/var/pg" "${DEMO_PG_PORT:-54329}"
 start_redis "$RUN_DIR"
+export CACHE_URL="redis://127.0.0.1:$REDIS_PORT/1"  # the API throttles count across gunicorn's workers
 mkdir -p var/anvil
 # --state loads the chain on start and writes it back on exit (and every 5 s, so a killed demo loses
 # at most the last seconds; chain_demo then resets and redeploys); historical states are kept for

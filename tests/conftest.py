@@ -1,18 +1,12 @@
-import secrets
 import threading
-from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from core import roles
-from core.accounts.tokens import digest
-from core.accounts.two_factor import needs_second_factor
-from core.models import ApiToken
 from tests.factories import make_deal, make_investor, make_user, subscribe, to_state
-from tests.two_factor import VerifiedClient
+from tests.two_factor import VerifiedClient, api_token_key
 
 
 @pytest.fixture(autouse=True)
@@ -100,16 +94,6 @@ def closed_deal(ops, officer, open_deal, investor, other_investor):
     subscribe(actor=ops, investor=investor, tranche=senior, amount="7000000")
     subscribe(actor=ops, investor=other_investor, tranche=junior, amount="3000000")
     return services.deal_transition(deal=open_deal, name="close_book", actor=ops)
-
-
-def api_token_key(user) -> str:
-    """A token for ``user`` as the API expects it (staff's made with a second factor). Written directly,
-    without ``api_token_issue``'s audit row, so that tests counting audit rows count only their own."""
-    key = secrets.token_hex(20)
-    now = timezone.now()
-    ApiToken.objects.create(user=user, name="tests", key_digest=digest(key), prefix=key[:8], created_at=now,
-                            expires_at=now + timedelta(days=1), two_factor=needs_second_factor(user))
-    return key
 
 
 @pytest.fixture

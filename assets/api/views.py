@@ -168,10 +168,10 @@ class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.invoices_visible_to(self.request.user)
 
-    @extend_schema(request=s.InvoiceGenerateSerializer, responses=s.InvoiceSerializer(many=True),
+    @extend_schema(request=s.InvoiceGenerateSerializer, responses={201: s.InvoiceSerializer(many=True)},
                    parameters=[IDEMPOTENCY_PARAMETER],
                    summary="Draft the invoices of billing periods that have ended")
-    @action(detail=False, methods=["post"], throttle_scope="compute")
+    @action(detail=False, methods=["post"], throttle_scope="compute", pagination_class=None)
     @idempotent
     def generate(self, request):
         body = s.InvoiceGenerateSerializer(data=request.data)
@@ -220,6 +220,7 @@ class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
             invoice=inv, actor=request.user, **kw))
 
     @extend_schema(request=s.TrueUpSerializer, parameters=[IDEMPOTENCY_PARAMETER],
+                   responses={200: s.InvoiceSerializer, 201: s.InvoiceSerializer},
                    summary="Bill usage metered after invoicing (returns the supplementary invoice or "
                            "credit note, or the recomputed draft)")
     @action(detail=True, methods=["post"], url_path="true-up")
@@ -263,7 +264,7 @@ class MeterImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors._staff(MeterImportBatch.objects.select_related("imported_by"), self.request.user)
 
     @extend_schema(request={"multipart/form-data": s.FileUploadSerializer},
-                   responses=s.MeterImportBatchSerializer,
+                   responses={200: s.MeterImportBatchSerializer, 201: s.MeterImportBatchSerializer},
                    summary="Import a metering CSV; bad rows are all listed in error.reasons",
                    parameters=[IDEMPOTENCY_PARAMETER])
     @action(detail=False, methods=["post"], throttle_scope="upload")
@@ -291,10 +292,10 @@ class BankStatementViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.bank_statements_visible_to(self.request.user)
 
     @extend_schema(request={"multipart/form-data": s.FileUploadSerializer},
-                   responses=s.BankStatementSerializer(many=True),
+                   responses={201: s.BankStatementSerializer(many=True)},
                    summary="Import a camt.053 or CSV statement",
                    parameters=[IDEMPOTENCY_PARAMETER])
-    @action(detail=False, methods=["post"], throttle_scope="upload")
+    @action(detail=False, methods=["post"], throttle_scope="upload", pagination_class=None)
     @idempotent
     def upload(self, request):
         _require(request.user, "assets.import_bankstatement", "import bank statements")

@@ -217,3 +217,13 @@ class EligibilitySerializer(serializers.Serializer):
     deal = serializers.IntegerField()
     ok = serializers.BooleanField()
     reasons = serializers.ListField(child=serializers.CharField())
+
+
+class InvestorStatusSerializer(serializers.Serializer):
+    """What ``GET /investors/{id}/status/`` answers (the schema; the view builds it)."""
+
+    investor = serializers.IntegerField()
+    latest_case = KycCaseSerializer(allow_null=True)
+    approved_until = serializers.DateField(allow_null=True)
+    classifications = ClassificationSerializer(many=True)
+    wallets = WalletSerializer(many=True)

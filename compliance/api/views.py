@@ -30,6 +30,7 @@ from compliance.api.serializers import (
     InvestorLoginChangeSerializer,
     InvestorProfileSerializer,
     InvestorSerializer,
+    InvestorStatusSerializer,
     KycCaseSerializer,
     KycTransitionSerializer,
     SignatureSerializer,
@@ -40,6 +41,7 @@ from compliance.api.serializers import (
 from compliance.eligibility import investor_eligibility
 from compliance.models import DealEligibility, Investor, InvestorLoginChange, KycCase
 from compliance.providers import deals
+from core import params
 from core.api import filters
 from core.api.idempotency import idempotent
 from core.api.transitions import IDEMPOTENCY_PARAMETER, with_transition_actions
@@ -77,15 +79,16 @@ class InvestorViewSet(ServiceBackedViewSet):
     @action(detail=True, methods=["get"])
     def eligibility(self, request, pk=None):
         investor = self.get_object()
-        deal_id = request.query_params.get("deal", "")
-        deal = deals().visible_to(request.user).filter(pk=deal_id).first() if deal_id.isdigit() else None
+        deal_id = params.query_int(request, "deal", minimum=1, maximum=2**63 - 1)
+        deal = deals().visible_to(request.user).filter(pk=deal_id).first() if deal_id else None
         if deal is None:
             raise InvalidInput("Name a deal you may see: ?deal=<id>.", field="deal")
         result = investor_eligibility(investor, deal)
         return Response({"investor": investor.pk, "deal": deal.pk, "ok": result.ok,
                          "reasons": result.reasons_for(request.user)})
 
-    @extend_schema(summary="KYC status, classifications in force and verified wallets")
+    @extend_schema(responses=InvestorStatusSerializer,
+                   summary="KYC status, classifications in force and verified wallets")
     @action(detail=True, methods=["get"])
     def status(self, request, pk=None):
         investor = self.get_object()
@@ -226,7 +229,8 @@ class DocumentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         services.document_decide(document=doc, actor=request.user, **body.validated_data)
         return Response(self.get_serializer(self.get_queryset().get(pk=doc.pk)).data)
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes}, summary="The file itself")
+    @extend_schema(responses={(200, kind): bytes for kind in ("application/pdf", "image/jpeg", "image/png")},
+                   summary="The file itself (PDF, JPEG or PNG, as checked at upload)")
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         doc = self.get_object()
@@ -298,7 +302,7 @@ class DealEligibilityViewSet(ServiceBackedViewSet):
 
     def get_queryset(self):
         return DealEligibility.objects.select_related("deal").filter(
-            deal__in=deals().visible_to(self.request.user).values("pk"))
+            deal__in=deals().visible_to(self.request.user).values("pk")).order_by("deal_id")
 
     def perform_update(self, serializer):
         data = {**DealEligibilitySerializer(serializer.instance).data, **serializer.validated_data}

@@ -9,18 +9,23 @@ Input is checked before it reaches a computation or the database (``core.params`
 ``core.api.filters``, serializers, ``core.bounds``). Two errors still say "the request's value
 is at fault" when one slips through, and answer 400 rather than 500:
 
-- ``django.db.DataError``: PostgreSQL refused a value (SQLSTATE class 22: too long for its
-  column, numeric overflow, a date out of range);
+- ``django.db.DataError`` with PostgreSQL's SQLSTATE class 22: the server refused a value sent to
+  it (too long for its column, numeric overflow, a date out of range). A ``DataError`` raised
+  while *reading* rows (a stored value Python cannot hold) is the data's fault, not the
+  request's, and stays a 500;
 - a ``ValueError`` from Django converting a lookup value for a field ("Field 'id' expected a
   number but got 'abc'"), which names the field.
 
-Both are logged as warnings: each one is a bound missing upstream. Any other ``ValueError`` or
+Both are logged as warnings: each one is a bound missing upstream. Django's refusals while it
+parses a form (``TooManyFieldsSent``, ``TooManyFilesSent``, a malformed multipart body) are a 400
+in the same format, ``RequestDataTooBig`` a 413. Any other ``ValueError`` or
 ``OverflowError`` is a defect in the code and stays a 500.
 """
 
 import logging
 import re
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
 from django.http import Http404
@@ -53,10 +58,14 @@ def _input_at_fault(exc, context) -> Response | None:
     """A 400 for a value the database or a lookup refused; ``None`` for anything else."""
     request = context.get("request")
     where = f"{request.method} {request.path}" if request is not None else "?"
-    if isinstance(exc, DataError):
+    if isinstance(exc, DataError) and (getattr(exc.__cause__, "sqlstate", None) or "").startswith("22"):
         logger.warning("A value reached the database unchecked (%s): %s", where, exc)
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else "a value is out of range"
         return Response(error_body("invalid", f"A value does not fit its field: {detail}."), status=400)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(error_body("too_large", str(exc)), status=413)
+    if isinstance(exc, SuspiciousOperation):  # too many form fields or files, a malformed multipart body
+        return Response(error_body("bad_request", str(exc) or "The request is malformed."), status=400)
     match = LOOKUP_VALUE_ERROR.match(str(exc)) if type(exc) is ValueError else None
     if match:
         logger.warning("A value reached a lookup unchecked (%s): %s", where, exc)

@@ -34,6 +34,11 @@ INTEGER_RANGES = {  # by Django field type: what the PostgreSQL column holds
 }
 
 
+def _invalid(problem: str) -> forms.ValidationError:
+    # The text may quote the input, "%" and all: a parameter, so that nothing formats it again.
+    return forms.ValidationError("%(problem)s", code="invalid", params={"problem": problem})
+
+
 class BoundedDateField(forms.DateField):
     def to_python(self, value):
         day = super().to_python(value)
@@ -41,7 +46,7 @@ class BoundedDateField(forms.DateField):
             return None
         problem = params.date_problem(day)
         if problem:
-            raise forms.ValidationError(problem, code="invalid")
+            raise _invalid(problem)
         return day
 
 
@@ -52,7 +57,7 @@ class BoundedIsoDateTimeField(filter_fields.IsoDateTimeField):
             return None
         utc, problem = params.datetime_problem(moment)
         if problem:
-            raise forms.ValidationError(problem, code="invalid")
+            raise _invalid(problem)
         return utc
 
 
@@ -67,7 +72,7 @@ class BoundedIntegerField(forms.IntegerField):
             return None
         number, problem = params.int_problem(str(value), minimum=self.min_value, maximum=self.max_value)
         if problem:
-            raise forms.ValidationError(problem, code="invalid")
+            raise _invalid(problem)
         return number
 
 

@@ -1,9 +1,12 @@
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.http import JsonResponse
+from django.views import defaults
 from rest_framework import serializers, viewsets
 
 from core.api import filters
+from core.api.errors import error_body
 from core.api.pagination import CursorPagination
 from core.audit_scope import as_investor_reads, own_objects
 from core.models import AuditEvent
@@ -90,3 +93,21 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return audit_events_visible_to(self.request.user)
+
+
+def _api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request, exception=None):
+    """A URL no route serves: the API's error format under /api/, Django's page elsewhere."""
+    if _api(request):
+        return JsonResponse(error_body("not_found", "Not found."), status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if _api(request):
+        return JsonResponse(error_body("server_error", "A server error occurred; it has been logged."),
+                            status=500)
+    return defaults.server_error(request)

@@ -3,8 +3,9 @@ column separated by ``;``. Problems are named by line (the header is line 1)."""
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import datetime
 
+from core.params import datetime_problem
 from screening.formats.common import (
     ListFileError,
     ParsedList,
@@ -26,9 +27,16 @@ def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(SEPARATOR) if part.strip()]
 
 
-def _timestamp(text: str) -> datetime:
-    value = datetime.fromisoformat(text)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+def _timestamp(text: str) -> tuple[datetime | None, str | None]:
+    """``(the date-time in UTC, None)`` (a naive one is read as UTC), or ``(None, what is wrong)``:
+    not ISO 8601, or outside the business range (``core.bounds``; 9999-12-31T23:00-05:00 is year
+    10000 in UTC, which no column can hold)."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return None, "is not an ISO 8601 date/time."
+    utc, problem = datetime_problem(value)
+    return utc, problem and "is outside the business range: " + problem
 
 
 def _parse_row(line: int, raw: dict, problems: list[str]) -> dict | None:
@@ -51,10 +59,9 @@ def _parse_row(line: int, raw: dict, problems: list[str]) -> dict | None:
     for column in TIMESTAMPS:
         row[column] = None
         if values[column]:
-            try:
-                row[column] = _timestamp(values[column])
-            except ValueError:
-                problems.append(f"line {line}: {column} '{values[column]}' is not an ISO 8601 date/time.")
+            row[column], problem = _timestamp(values[column])
+            if problem:
+                problems.append(f"line {line}: {column} '{values[column]}' {problem}")
     check_lengths(f"line {line}", row["entity_id"], row["name"], row["aliases"], problems)
     return row if len(problems) == before else None
 

@@ -11,7 +11,9 @@ import pytest
 
 from assets.models import Device
 from assets.services import invoicing
+from core.errors import InvalidInput
 from core.models import AuditEvent
+from screening.services import list_import
 from tests.assets.builders import make_gpu_server, make_lease
 from tests.factories import make_deal
 from tests.two_factor import VerifiedClient
@@ -63,6 +65,13 @@ def test_collateral_as_of_that_is_not_a_date_is_a_400(trustee, deal, api):
     assert_bad(response, "as_of", "as_of '2026-02-30' is not a date (YYYY-MM-DD).")
 
 
+@pytest.mark.parametrize("deal", ["²", "1e9", "99999999999999999999"])
+def test_eligibility_of_a_deal_that_is_no_id_is_a_400_naming_deal(deal, investor, investor_user, api):
+    response = api(investor_user).get(f"/api/v1/investors/{investor.pk}/eligibility/", {"deal": deal})
+
+    assert_bad(response, "deal", f"deal '{deal}' is not a whole number {BIGINT}")
+
+
 def test_aging_as_of_year_1_is_a_400(ops, api):
     response = api(ops).get("/api/v1/invoices/aging/", {"as_of": "0001-01-01"})
 
@@ -84,6 +93,14 @@ def test_the_audit_filter_names_the_shifted_minimum_datetime(ops, api):
     response = api(ops).get("/api/v1/audit-events/", {"at_before": "0001-01-01T00:00:00+01:00"})
 
     assert_bad(response, "at_before", f"0001-01-01T00:00:00+01:00 {DATETIME_RANGE}")
+
+
+def test_a_date_time_with_an_offset_postgresql_refuses_is_compared_in_utc(investor, investor_user, api):
+    """PostgreSQL takes offsets up to 15:59; Python up to 23:59. The filter sends UTC."""
+    response = api(investor_user).get("/api/v1/audit-events/", {"at_after": "2026-01-01T00:00:00+21:28"})
+
+    assert response.status_code == 200
+    assert [e["object_repr"] for e in response.json()["results"]] == ["Own Investor Ltd"]
 
 
 @pytest.mark.parametrize(("name", "moment"), [("hour_after", "0001-01-01T00:00:00+01:00"),
@@ -111,6 +128,7 @@ def test_date_filters_refuse_dates_outside_the_range(path, name, value, ops, api
     ("/api/v1/tranches/", "seniority", "99999999999999999999", "0 to 32767."),
     ("/api/v1/audit-events/", "object_id", "1e999999", "0 to 9223372036854775807."),
     ("/api/v1/subscriptions/", "deal", "1e999999", "-9223372036854775808 to 9223372036854775807."),
+    ("/api/v1/subscriptions/", "deal", "%(x)s %d", "-9223372036854775808 to 9223372036854775807."),
 ])
 def test_number_filters_take_whole_numbers_that_fit_their_column(path, name, value, bounds, ops, api):
     response = api(ops).get(path, {name: value})
@@ -170,3 +188,19 @@ def test_an_over_long_device_code_is_a_400_naming_it(ops, api):
     assert response.status_code == 400
     assert response.json()["error"]["fields"]["code"] == ["Ensure this field has no more than 64 characters."]
     assert Device.objects.count() == devices
+
+
+LIST_HEADER = ("id,schema,name,aliases,birth_date,countries,addresses,identifiers,sanctions,phones,emails,"
+               "dataset,first_seen,last_seen,last_change\n")
+
+
+def test_a_sanctions_list_with_a_first_seen_past_year_9999_is_refused_naming_the_line(officer, ops, api):
+    row = "gcx-9,Person,Far Future,,,,,,,,,Demo,9999-12-31T23:00:00-05:00,,\n"
+
+    with pytest.raises(InvalidInput) as refused:
+        list_import(name="future", version_label="v1", data=(LIST_HEADER + row).encode(), actor=officer)
+
+    assert refused.value.reasons == [
+        "line 2: first_seen '9999-12-31T23:00:00-05:00' is outside the business range: "
+        "9999-12-31T23:00:00-05:00 is outside 1990-01-01T00:00:00+00:00 to 2200-12-31T23:59:59.999999+00:00."]
+    assert api(ops).get("/api/v1/screening/entries/").status_code == 200

@@ -10,9 +10,12 @@ the pages keep working.
 from datetime import date
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.apps import apps as django_apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, connection, migrations, transaction
 
-from assets.models import Device
+from assets.models import Device, MeterReading
+from core import bounds
 from core.models import AuditEvent
 from tests.assets.builders import make_gpu_server, make_lease
 from tests.factories import make_deal
@@ -163,3 +166,32 @@ def test_the_admin_collateral_form_refuses_a_day_outside_the_business_range(ops,
 
     assert response.status_code == 200
     assert response.context["form"].errors == {"as_of": [min_message(date(1990, 1, 1))]}
+
+
+def test_a_metering_hour_before_1990_is_refused_naming_the_line(ops, api):
+    """Devices are bought in 1990 at the earliest, so the service-life check names such hours."""
+    make_gpu_server(actor=ops, code="GPU-OLD")
+    data = (b"device,hour,gpu_hours,energy_wh\nGPU-OLD,2026-01-01T00:00:00Z,1,100\n"
+            b"GPU-OLD,1989-12-31T23:00:00Z,1,1\n")
+
+    response = api(ops).post("/api/v1/metering-imports/upload/",
+                             {"file": SimpleUploadedFile("m.csv", data)}, format="multipart")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["reasons"] == [
+        "line 3: hour '1989-12-31T23:00:00Z' is before device 'GPU-OLD' entered service "
+        "(purchased 2026-01-01)"]
+    assert MeterReading.objects.count() == 0
+
+
+def test_a_migration_adding_a_bound_names_the_stored_rows_that_break_it(device):
+    _store_a_life_from_before_the_bounds(device, 8000)
+    constraint = bounds.check("device", "useful_life_years", *bounds.USEFUL_LIFE_YEARS)
+    step = bounds.refuse_rows_breaking("assets", [migrations.AddConstraint("device", constraint)])
+
+    with pytest.raises(ValueError) as refused:
+        step.code(django_apps, None)
+
+    assert str(refused.value) == (
+        "Stored rows lie outside the bounds this migration adds; correct them and migrate again:\n"
+        f"  Device {device.pk} breaks device_useful_life_years_range")

@@ -155,6 +155,19 @@ def test_eligibility_lists_are_bounded(officer, draft_deal, api):
     assert DealEligibility.objects.count() == 0
 
 
+def test_a_form_with_more_fields_than_allowed_is_a_400_in_the_api_format(officer, draft_deal, api):
+    fields = [("blocked_jurisdictions", "SG")] * 201
+    body = "&".join(f"{name}={value}" for name, value in fields)
+
+    response = api(officer).generic("POST", "/api/v1/deal-eligibility/", body,
+                                    content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 400
+    assert response.json() == {"error": {"code": "bad_request", "message": (
+        "The number of GET/POST parameters exceeded settings.DATA_UPLOAD_MAX_NUMBER_FIELDS.")}}
+    assert DealEligibility.objects.count() == 0
+
+
 @pytest.fixture
 def rates(settings):
     """Low rates for one test, on a clean count and a clock that stands still."""
