@@ -2,7 +2,9 @@
 
 from decimal import Decimal
 
+from django.contrib.postgres.fields import DateRangeField, RangeBoundary
 from django.db import models
+from django.db.models import Func
 
 from core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, canonical, check_minor_units
 
@@ -37,3 +39,14 @@ def check_money_fields(instance: models.Model, *, currency: str | None = None) -
             value = getattr(instance, field.attname)
             if isinstance(value, Decimal | int):
                 check_minor_units(value, currency, field=field.name)
+
+
+class DateRange(Func):
+    """PostgreSQL ``daterange(first, last, '[]')``: the days from ``first`` to ``last``, both
+    included (exclusion constraints: two rows may not cover the same day)."""
+
+    function = "DATERANGE"
+    output_field = DateRangeField()
+
+    def __init__(self, first: str, last: str):
+        super().__init__(first, last, RangeBoundary(inclusive_lower=True, inclusive_upper=True))

@@ -4,28 +4,19 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
+from django.contrib.postgres.fields import RangeOperators
 from django.db import models
-from django.db.models import Func, Q
+from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from core import bounds, clock
+from core.fields import DateRange  # migrations 0002 name it here
 from core.money import RATE_DECIMAL_PLACES, RATE_MAX_DIGITS, format_money, money_field
 from core.transitions import guard
 from core.validators import COUNTRY_CHOICES, CURRENCY_CHOICES, validate_country, validate_currency
 
 PRICE_MAX_DIGITS = 14
 PRICE_DECIMAL_PLACES = 6
-
-
-class DateRange(Func):
-    """PostgreSQL ``daterange(first, last, '[]')``: the days from ``first`` to ``last``, both included."""
-
-    function = "DATERANGE"
-    output_field = DateRangeField()
-
-    def __init__(self, first: str, last: str):
-        super().__init__(first, last, RangeBoundary(inclusive_lower=True, inclusive_upper=True))
 
 
 class Counterparty(models.Model):

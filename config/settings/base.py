@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "screening",
     "assets",
     "chain",
+    "servicing",
 ]
 
 MIDDLEWARE = [

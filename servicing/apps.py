@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ServicingConfig(AppConfig):
+    name = "servicing"
+    verbose_name = "servicing (periods, waterfall, distributions)"
