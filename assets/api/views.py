@@ -38,7 +38,8 @@ def _require(user, perm: str, what: str) -> None:
 
 
 def _as_of(request) -> date:
-    return params.query_date(request, "as_of") or fleet.today()
+    """The ``as_of`` parameter (never in the future), else today."""
+    return as_of_or_today(params.query_date(request, "as_of"))
 
 
 class SiteViewSet(ServiceBackedViewSet):
@@ -234,7 +235,7 @@ class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
                    summary="Receivables aging (current, 30, 60, 90+) as they stood on a day")
     @action(detail=False, methods=["get"], throttle_scope="compute")
     def aging(self, request):
-        report = selectors.aging(as_of=as_of_or_today(params.query_date(request, "as_of")))
+        report = selectors.aging(as_of=_as_of(request))
         # Amounts come typed (Decimals in their currency's decimals); JSON shows them as strings.
         rows = {part: [{k: f"{v:f}" if isinstance(v, Decimal) else v for k, v in row.items()}
                        for row in report[part]] for part in ("by_currency", "by_lessee")}

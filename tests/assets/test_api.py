@@ -220,6 +220,18 @@ def test_collateral_endpoint(ops, trustee, investor_user, api):
     assert api(investor_user).get(f"/api/v1/collateral/{deal.pk}/").status_code == 403
 
 
+def test_collateral_without_a_date_is_as_of_today(ops, trustee, api):
+    from core import clock
+
+    deal = make_deal(actor=ops)
+    make_gpu_server(actor=ops, deal=deal, cost="100000.00", residual="0.00")
+
+    response = api(trustee).get(f"/api/v1/collateral/{deal.pk}/")
+
+    assert response.status_code == 200
+    assert (response.json()["as_of"], response.json()["device_count"]) == (clock.today().isoformat(), 1)
+
+
 def test_list_endpoints_do_not_grow_queries_with_rows(ops, api, django_assert_num_queries):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
