@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -9,8 +10,16 @@ admin.site.site_title = "Back office"
 handler404 = "core.api.views.not_found"  # JSON under /api/, the usual page elsewhere
 handler500 = "core.api.views.server_error"
 
+
+class Favicon(RedirectView):
+    """Browsers ask for /favicon.ico; the icon is a static SVG (its hashed name once collected)."""
+
+    def get_redirect_url(self, *args, **kwargs):
+        return static("core/favicon.svg")
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("favicon.ico", Favicon.as_view(permanent=False)),
     path("admin/", admin.site.urls),
     path("account/", include("core.accounts.urls")),  # the second-factor pages
     path("api/v1/", include("config.api_urls")),

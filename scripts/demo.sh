@@ -34,8 +34,10 @@ export CACHE_URL="redis://127.0.0.1:$REDIS_PORT/1"  # the API throttles count ac
 mkdir -p var/anvil
 # --state loads the chain on start and writes it back on exit (and every 5 s, so a killed demo loses
 # at most the last seconds; chain_demo then resets and redeploys); historical states are kept for
-# record-date snapshots.
-start_anvil "$RUN_DIR" --state var/anvil/state.json --state-interval 5 --preserve-historical-states
+# record-date snapshots. Blocks come every 2 s as well as with each transaction (mixed mining), so
+# sent transactions reach their confirmations without waiting for the next one.
+start_anvil "$RUN_DIR" --state var/anvil/state.json --state-interval 5 --preserve-historical-states \
+  --block-time 2 --mixed-mining
 .venv/bin/python manage.py migrate --noinput -v0
 .venv/bin/python manage.py collectstatic --noinput -v0
 .venv/bin/python manage.py load_demo
@@ -57,6 +59,7 @@ cat <<TXT
 
 Back office running (Ctrl-C stops it; logs in var/):
   Admin         http://127.0.0.1:$PORT/admin/
+  KYC queue     http://127.0.0.1:$PORT/compliance/ (compliance officers)
   API           http://127.0.0.1:$PORT/api/v1/
   API docs      http://127.0.0.1:$PORT/api/docs/
   OpenAPI       http://127.0.0.1:$PORT/api/schema/
