@@ -15,7 +15,7 @@ class ListImportForm(forms.ModelForm):
 
     class Meta:
         model = ListVersion
-        fields = ["name", "version_label"]
+        fields = ["name", "version_label", "shrink_reason"]
 
     def validate_unique(self) -> None:
         """The service checks uniqueness and says which version already exists."""
@@ -28,8 +28,8 @@ class ListVersionAdmin(admin.ModelAdmin):
     list_display = ["name", "version_label", "is_current", "row_count", "imported_by", "imported_at"]
     list_filter = ["name", "is_current"]
     list_select_related = ["imported_by"]
-    readonly_fields = ["name", "version_label", "sha256", "row_count", "is_current", "imported_by",
-                       "imported_at"]
+    readonly_fields = ["name", "version_label", "sha256", "row_count", "is_current", "shrink_reason",
+                       "imported_by", "imported_at"]
     inlines = [AuditEventInline]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -41,7 +41,7 @@ class ListVersionAdmin(admin.ModelAdmin):
         return self.readonly_fields if obj is not None else []
 
     def get_fields(self, request, obj=None):
-        return ["name", "version_label", "file"] if obj is None else self.readonly_fields
+        return ["name", "version_label", "file", "shrink_reason"] if obj is None else self.readonly_fields
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
@@ -56,6 +56,7 @@ class ListVersionAdmin(admin.ModelAdmin):
         obj.pk = services.list_import(
             name=form.cleaned_data["name"], version_label=form.cleaned_data["version_label"],
             data=form.cleaned_data["file"].read(), actor=request.user,
+            shrink_reason=form.cleaned_data.get("shrink_reason", ""),
         ).pk
 
     def save_related(self, request, form, formsets, change) -> None:

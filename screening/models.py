@@ -22,6 +22,10 @@ class ListVersion(models.Model):
     sha256 = models.CharField("SHA-256", max_length=64, help_text="Of the imported file's bytes.")
     row_count = models.PositiveIntegerField()
     is_current = models.BooleanField(default=False)
+    shrink_reason = models.TextField(
+        blank=True, max_length=1000,
+        help_text="Why this version may have far fewer entries than the one it replaced (required when it "
+                  "drops more than SCREENING_LIST_MAX_DROP_PERCENT of them).")
     imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
     imported_at = models.DateTimeField(auto_now_add=True)

@@ -7,6 +7,7 @@ matching names) happens before the transaction opens.
 
 from datetime import date
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -28,7 +29,7 @@ from screening.selectors import current_list_versions
 from screening.signals import investor_blocked
 
 ENTRY_BATCH = 2000
-LIST_FIELDS = ("name", "version_label", "sha256", "row_count", "is_current")
+LIST_FIELDS = ("name", "version_label", "sha256", "row_count", "is_current", "shrink_reason")
 RUN_FIELDS = ("list_version", "trigger", "algorithm_version", "threshold", "state")
 WHITELIST_FIELDS = ("investor", "entity_id", "valid_until", "reason", "hit")
 DECISIONS = ("confirm", "mark_false_positive")
@@ -40,12 +41,14 @@ Found = tuple[int, str, str, Match]
 # Lists
 
 
-def list_import(*, name: str, version_label: str, data: bytes, actor) -> ListVersion:
+def list_import(*, name: str, version_label: str, data: bytes, actor, shrink_reason: str = "") -> ListVersion:
     """Import a whole list file (OpenSanctions CSV, OFAC SDN XML or UN Consolidated List XML) as
     the new current version of ``name``, its entries with their aliases, then re-screen everyone.
 
     A malformed file is refused as a whole (``InvalidInput`` whose ``reasons`` name every
-    offending line or record); nothing is written and the previous version stays current.
+    offending line or record); nothing is written and the previous version stays current. So is
+    a version with more than ``SCREENING_LIST_MAX_DROP_PERCENT`` fewer entries than the current
+    one, unless ``shrink_reason`` says why (a truncated download must not stop the screening).
     """
     require_perm(actor, "screening.add_listversion", doing="import a sanctions / PEP list")
     name, version_label = (name or "").strip(), (version_label or "").strip()
@@ -66,9 +69,12 @@ def list_import(*, name: str, version_label: str, data: bytes, actor) -> ListVer
             if old.sha256 == parsed.sha256:
                 raise InvalidInput(f"This file was already imported as '{old}' (same SHA-256).",
                                    field="file")
+        shrink_reason = (shrink_reason or "").strip()
+        _check_shrink(name=name, version_label=version_label, row_count=len(parsed.rows),
+                      current=next((old for old in previous if old.is_current), None), reason=shrink_reason)
         version = ListVersion.objects.create(
-            name=name, version_label=version_label, sha256=parsed.sha256,
-            row_count=len(parsed.rows), imported_by=actor if getattr(actor, "pk", None) else None,
+            name=name, version_label=version_label, sha256=parsed.sha256, row_count=len(parsed.rows),
+            shrink_reason=shrink_reason, imported_by=actor if getattr(actor, "pk", None) else None,
         )
         _entries_create(version=version, rows=parsed.rows)
         for old in previous:
@@ -82,6 +88,20 @@ def list_import(*, name: str, version_label: str, data: bytes, actor) -> ListVer
         audit_created(instance=version, actor=actor, fields=LIST_FIELDS)
         _run_queue(list_version=version, trigger=ScreeningRun.Trigger.LIST_IMPORT, actor=actor)
     return version
+
+
+def _check_shrink(*, name: str, version_label: str, row_count: int, current: ListVersion | None,
+                  reason: str) -> None:
+    allowed = settings.SCREENING_LIST_MAX_DROP_PERCENT
+    if current is None or reason or row_count * 100 >= current.row_count * (100 - allowed):
+        return
+    drop = (current.row_count - row_count) * 100 // current.row_count
+    raise Refused(
+        f"Version '{version_label}' of '{name}' has {row_count} {'entry' if row_count == 1 else 'entries'} "
+        f"where the current version '{current.version_label}' has {current.row_count}: a drop of {drop} %, "
+        f"more than the {allowed} % allowed without a confirmation. "
+        "Give a reason (shrink_reason) to import it.",
+        field="shrink_reason")
 
 
 def _entries_create(*, version: ListVersion, rows: list[dict]) -> None:

@@ -118,6 +118,8 @@ DATA_UPLOAD_MAX_NUMBER_FILES = env_int("DATA_UPLOAD_MAX_NUMBER_FILES", 5, minimu
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2 * _MB, minimum=64 * 1024)
 METERING_MAX_UPLOAD_BYTES = env_int("METERING_MAX_UPLOAD_BYTES", 200 * _MB, minimum=_MB)
 BANK_STATEMENT_MAX_UPLOAD_BYTES = 50 * _MB  # assets.camt053.MAX_BYTES
+# A new list version with more than this share fewer entries than the current one needs a reason.
+SCREENING_LIST_MAX_DROP_PERCENT = env_int("SCREENING_LIST_MAX_DROP_PERCENT", 10, minimum=0)
 SCREENING_LIST_MAX_UPLOAD_BYTES = env_int("SCREENING_LIST_MAX_UPLOAD_BYTES", 200 * _MB, minimum=_MB)
 _ENVELOPE = 64 * 1024  # multipart boundaries, headers and the other form fields
 REQUEST_BODY_LIMITS = {

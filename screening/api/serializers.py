@@ -9,8 +9,8 @@ class ListVersionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ListVersion
-        fields = ["id", "name", "version_label", "sha256", "row_count", "is_current", "imported_by",
-                  "imported_at"]
+        fields = ["id", "name", "version_label", "sha256", "row_count", "is_current", "shrink_reason",
+                  "imported_by", "imported_at"]
         read_only_fields = fields
 
 
@@ -21,6 +21,10 @@ class ListImportSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     version_label = serializers.CharField(max_length=100)
     file = serializers.FileField()
+    shrink_reason = serializers.CharField(
+        max_length=1000, required=False, allow_blank=True,
+        help_text="Required when the file has more than SCREENING_LIST_MAX_DROP_PERCENT fewer entries than "
+                  "the current version: why that is right.")
 
 
 class ListAliasSerializer(serializers.ModelSerializer):

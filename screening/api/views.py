@@ -38,6 +38,7 @@ class ListVersionViewSet(viewsets.ReadOnlyModelViewSet):
         version = services.list_import(
             name=body.validated_data["name"], version_label=body.validated_data["version_label"],
             data=body.validated_data["file"].read(), actor=request.user,
+            shrink_reason=body.validated_data.get("shrink_reason", ""),
         )
         return Response(self.get_serializer(version).data, status=status.HTTP_201_CREATED)
 

@@ -49,7 +49,8 @@ def test_import_keeps_the_version_and_every_column(officer, sample_bytes, django
 
 
 def test_a_new_version_becomes_current_and_the_old_one_is_kept(officer, sample_list):
-    new = list_import(name="demo", version_label="2026-11-22", data=csv_bytes(GOOD), actor=officer)
+    new = list_import(name="demo", version_label="2026-11-22", data=csv_bytes(GOOD), actor=officer,
+                      shrink_reason="A one-entry test list.")
 
     sample_list.refresh_from_db()
     assert (sample_list.is_current, new.is_current, new.row_count) == (False, True, 1)

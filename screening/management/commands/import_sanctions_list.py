@@ -21,11 +21,15 @@ class Command(BaseCommand):
         parser.add_argument("--name", required=True, help="The list, e.g. opensanctions-default.")
         parser.add_argument("--version", required=True, dest="version_label",
                             help="The publisher's version label, e.g. 20261122.")
+        parser.add_argument("--shrink-reason", default="",
+                            help="Why a version with far fewer entries than the current one is right "
+                                 "(required above SCREENING_LIST_MAX_DROP_PERCENT fewer).")
         parser.add_argument("--as-user", default=None,
                             help="Username recorded as the importer (needs screening.add_listversion); "
                                  "default: the first superuser.")
 
-    def handle(self, *args, path: Path, name: str, version_label: str, as_user: str | None, **options):
+    def handle(self, *args, path: Path, name: str, version_label: str, as_user: str | None,
+               shrink_reason: str, **options):
         users = get_user_model().objects
         actor = (users.filter(username=as_user).first() if as_user
                  else users.filter(is_superuser=True).order_by("pk").first())
@@ -36,7 +40,7 @@ class Command(BaseCommand):
             raise CommandError(f"{path} is not a file.")
         try:
             version = list_import(name=name, version_label=version_label, data=path.read_bytes(),
-                                  actor=actor)
+                                  actor=actor, shrink_reason=shrink_reason)
         except Refused as exc:
             details = "\n".join(f"  {r}" for r in exc.reasons if r != exc.message)
             raise CommandError(exc.message + ("\n" + details if details else "")) from exc
