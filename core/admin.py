@@ -12,11 +12,14 @@ from core.accounts.lockout import login_unlock
 from core.accounts.tokens import api_tokens_revoke
 from core.accounts.two_factor import totp_devices_remove
 from core.admin_base import ReadOnlyAdmin
+from core.admin_export import export_csv
 from core.admin_transitions import ServiceAdmin
 from core.errors import Refused
 from core.fx import fx_rate_record
 from core.models import ApiToken, AuditEvent, FxRate, LoginLock, OutboxMessage
 from core.outbox import outbox_redispatch
+
+admin.site.add_action(export_csv, "export_csv")
 
 
 @admin.register(AuditEvent)
@@ -132,19 +135,6 @@ class RoleUserAdmin(UserAdmin):
 
 admin.site.unregister(User)
 admin.site.register(User, RoleUserAdmin)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows changed only by the services behind this admin's actions."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(ApiToken)
