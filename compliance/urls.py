@@ -1,10 +1,12 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from compliance import views
 
 app_name = "compliance"
 
 urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="compliance:queue", permanent=False)),
     path("queue/", views.queue, name="queue"),
     path("cases/<int:pk>/", views.case_detail, name="case"),
     path("cases/<int:pk>/take/", views.case_take, name="case-take"),

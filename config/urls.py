@@ -8,6 +8,7 @@ admin.site.site_header = "Green-compute ABS back office"
 admin.site.site_title = "Back office"
 
 handler404 = "core.api.views.not_found"  # JSON under /api/, the usual page elsewhere
+handler403 = "core.api.views.permission_denied"
 handler500 = "core.api.views.server_error"
 
 

@@ -59,7 +59,7 @@ cat <<TXT
 
 Back office running (Ctrl-C stops it; logs in var/):
   Admin         http://127.0.0.1:$PORT/admin/
-  KYC queue     http://127.0.0.1:$PORT/compliance/ (compliance officers)
+  KYC queue     http://127.0.0.1:$PORT/compliance/queue/ (compliance officers)
   API           http://127.0.0.1:$PORT/api/v1/
   API docs      http://127.0.0.1:$PORT/api/docs/
   OpenAPI       http://127.0.0.1:$PORT/api/schema/

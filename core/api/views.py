@@ -2,6 +2,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.views import defaults
 from rest_framework import serializers, viewsets
 
@@ -10,7 +11,7 @@ from core.api.errors import error_body
 from core.api.pagination import CursorPagination
 from core.audit_scope import as_investor_reads, own_objects
 from core.models import AuditEvent
-from core.roles import sees_all
+from core.roles import roles_of, sees_all
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
@@ -104,6 +105,14 @@ def not_found(request, exception=None):
     if _api(request):
         return JsonResponse(error_body("not_found", "Not found."), status=404)
     return defaults.page_not_found(request, exception)
+
+
+def permission_denied(request, exception=None):
+    """A page the user's role does not include: says why, who they are and what their roles are."""
+    if _api(request):
+        return JsonResponse(error_body("permission_denied", str(exception or "Not allowed.")), status=403)
+    roles = sorted(roles_of(request.user)) if request.user.is_authenticated else []
+    return render(request, "403.html", {"exception": str(exception or ""), "roles": roles}, status=403)
 
 
 def server_error(request):
