@@ -6,6 +6,7 @@ twice, cycles between combined triggers, amounts with more decimals than the cur
 calendar dates, and the fields that go together (a fee is one of amount, one-off or rate).
 """
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -90,6 +91,13 @@ def _dicts(value):
     return [(i, item) for i, item in enumerate(_list(value)) if isinstance(item, dict)]
 
 
+def _is_zero(value) -> bool:
+    try:
+        return isinstance(value, str | int) and not isinstance(value, bool) and Decimal(value) == 0
+    except ArithmeticError:
+        return False
+
+
 def _is_name(value) -> bool:
     return isinstance(value, str)
 
@@ -140,7 +148,7 @@ class _References:
             self.add(parts, f"{value} has more decimals than {self.currency} allows ({self.places})")
 
     def day(self, parts, value) -> None:
-        if isinstance(value, str):
+        if isinstance(value, str) and re.match(DATE_PATTERN, value):
             try:
                 date.fromisoformat(value)
             except ValueError:
@@ -171,9 +179,9 @@ class _References:
             return
         if name not in known:
             self.add(parts, f"unknown {what} '{name}'")
-        elif debt_only and known[name].get("kind") != "debt":
+        elif debt_only and known[name].get("kind") == "equity":
             self.add(parts, f"tranche '{name}' is equity and bears no interest")
-        elif equity_only and known[name].get("kind") != "equity":
+        elif equity_only and known[name].get("kind") == "debt":
             self.add(parts, f"tranche '{name}' is debt; the residual goes to an equity tranche")
 
     def condition(self, parts, value) -> None:
@@ -247,7 +255,7 @@ class _References:
                     self.add([*where, field], f"a combined ('{kind}') trigger has no {field}")
         elif "triggers" in trigger:
             self.add([*where, "triggers"], "only an 'any' or 'all' trigger combines triggers")
-        if kind == "cumulative_loss" and self.d.get("original_pool_balance") in ("0", 0):
+        if kind == "cumulative_loss" and _is_zero(self.d.get("original_pool_balance")):
             self.add(["original_pool_balance"], "must be above 0 for a cumulative loss trigger")
 
     def _trigger_cycles(self) -> None:
