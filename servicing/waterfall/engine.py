@@ -110,7 +110,7 @@ class _Period:
                 accrued = self.zero if s["one_off_charged"][f.name] else f.one_off
                 s["one_off_charged"][f.name] = True
             else:
-                base = s["pool_balance"] if f.base == "pool" else s["balances"][f.base]
+                base = self.p.pool_balance if f.base == "pool" else s["balances"][f.base]
                 accrued = self.q(Fraction(base) * f.rate * _year_fraction(start, end, f.day_count))
             s["unpaid_fees"][f.name] += accrued
         s["cumulative_losses"] += self.p.losses
@@ -289,7 +289,6 @@ class _Period:
         if result.funds_in != result.payments + self.deposited + self.cash or self.cash < 0:
             raise ArithmeticError(f"conservation broken on {p.payment_date}")  # pragma: no cover
         s["cash"] = self.cash
-        s["pool_balance"] = p.pool_balance
         s["last_payment_date"] = p.payment_date
         s["periods_run"] += 1
         return result

@@ -6,8 +6,7 @@ there, so running periods one by one gives the same result as running them all a
     {"format": 1, "periods_run": 3, "last_payment_date": "2027-04-15",
      "balances": {"A": "79000000.00", ...}, "unpaid_interest": {"A": "0.00", ...},
      "unpaid_fees": {"trustee": "0.00", ...}, "one_off_charged": {"setup": true},
-     "accounts": {"reserve": "2000000.00"}, "cash": "0.00", "pool_balance": "98000000.00",
-     "cumulative_losses": "150000.00",
+     "accounts": {"reserve": "2000000.00"}, "cash": "0.00", "cumulative_losses": "150000.00",
      "triggers": {"oc": {"breached": false, "passes": 0}, ...}}
 
 ``passes`` counts the passing tests of a breached trigger that is curing.
@@ -21,7 +20,7 @@ from core.errors import InvalidInput
 from .deal import Deal
 
 _AMOUNT_MAPS = ("balances", "unpaid_interest", "unpaid_fees", "accounts")
-_AMOUNTS = ("cash", "pool_balance", "cumulative_losses")
+_AMOUNTS = ("cash", "cumulative_losses")
 
 
 def initial_state(deal: Deal) -> dict:
@@ -37,7 +36,6 @@ def initial_state(deal: Deal) -> dict:
         "one_off_charged": {f.name: False for f in deal.fees if f.one_off is not None},
         "accounts": {a.name: a.initial for a in deal.accounts},
         "cash": zero,
-        "pool_balance": deal.original_pool_balance,
         "cumulative_losses": zero,
         "triggers": {t.name: {"breached": False, "passes": 0} for t in deal.triggers},
     }

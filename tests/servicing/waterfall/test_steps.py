@@ -30,20 +30,20 @@ def test_fees_fixed_one_off_and_per_year_on_the_pool_or_a_tranche():
     assert rows(result, 0)[:4] == [
         (1, "trustee", "500.00", "500.00", "0.00", "0.00", None),
         (1, "setup", "2000.00", "2000.00", "0.00", "0.00", None),
-        # the pool at the start of the first period is the original pool: 1,000,000 x 0.012 x 30/360
-        (1, "servicer", "1000.00", "1000.00", "0.00", "0.00", None),
+        # on the period's (end) pool balance: 900,000 x 0.012 x 30/360
+        (1, "servicer", "900.00", "900.00", "0.00", "0.00", None),
         # tranche A 800,000 x 0.001 x 31/365 = 67.945... -> 67.95
         (1, "agent", "67.95", "67.95", "0.00", "0.00", None),
     ]
     assert rows(result, 1)[:4] == [
         (1, "trustee", "500.00", "500.00", "0.00", "0.00", None),
         (1, "setup", "0.00", "0.00", "0.00", "0.00", None),  # paid once
-        # the pool at the end of the first period: 900,000 x 0.012 / 12 = 900.00
-        (1, "servicer", "900.00", "900.00", "0.00", "0.00", None),
+        # 850,000 x 0.012 x 30/360 = 850.00
+        (1, "servicer", "850.00", "850.00", "0.00", "0.00", None),
         (1, "agent", "61.37", "61.37", "0.00", "0.00", None),  # 800 x 28/365 = 61.369...
     ]
     assert result.periods[0].fees_paid == {"trustee": D("500.00"), "setup": D("2000.00"),
-                                           "servicer": D("1000.00"), "agent": D("67.95")}
+                                           "servicer": D("900.00"), "agent": D("67.95")}
 
 
 def test_a_capped_fee_pays_the_excess_in_a_later_uncapped_step_and_carries_what_is_left():
