@@ -98,11 +98,12 @@ class _Period:
         for t in self.deal.tranches:
             if t.kind != "debt":
                 continue
-            fraction = _year_fraction(start, end, t.day_count) * t.rate
             base = s["balances"][t.name]
             if t.interest_on_unpaid:
                 base += s["unpaid_interest"][t.name]
-            s["unpaid_interest"][t.name] += self.q(Fraction(base) * fraction)
+            if base and t.rate:  # a repaid tranche accrues nothing
+                fraction = _year_fraction(start, end, t.day_count) * t.rate
+                s["unpaid_interest"][t.name] += self.q(Fraction(base) * fraction)
         for f in self.deal.fees:
             if f.amount is not None:
                 accrued = f.amount
@@ -111,7 +112,8 @@ class _Period:
                 s["one_off_charged"][f.name] = True
             else:
                 base = self.p.pool_balance if f.base == "pool" else s["balances"][f.base]
-                accrued = self.q(Fraction(base) * f.rate * _year_fraction(start, end, f.day_count))
+                accrued = self.zero if not base else self.q(
+                    Fraction(base) * f.rate * _year_fraction(start, end, f.day_count))
             s["unpaid_fees"][f.name] += accrued
         s["cumulative_losses"] += self.p.losses
 
