@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,20 @@ def test_a_missing_or_unreadable_file_or_bad_json_is_a_clear_error(tmp_path, con
         return
     done = subprocess_command(path)
     assert done.returncode == 1 and done.stdout == "" and message in done.stderr
+
+
+def test_the_worked_examples_triggers_funds_and_balances():
+    from servicing.waterfall import run
+    from servicing.waterfall.files import read_deal_file
+
+    one = run(*read_deal_file((EXAMPLES / "senior-junior-reserve.json").read_text()))
+    assert [str(p.funds_in) for p in one.periods] == ["400000.00", "100000.00", "47712.92", "200000.00"]
+    assert [str(p.accounts["reserve"]) for p in one.periods] == ["100000.00", "100000.00", "82287.08",
+                                                                 "100000.00"]
+    assert [str(p.tranche_balances["A"]) for p in one.periods] == ["7800000.00", "7759250.00", "7759250.00",
+                                                                   "7647092.50"]
+    two = run(*read_deal_file((EXAMPLES / "pro-rata-oc-switch.json").read_text()))
+    assert [(str(p.triggers["oc"].value), p.triggers["oc"].breached) for p in two.periods] == [
+        ("1.100000", False), ("1.056736", True), ("1.102391", True), ("1.128288", False)]
+    assert two.periods[-1].tranche_balances == {"A1": Decimal("501826.13"), "A2": Decimal("277290.23"),
+                                                "R": Decimal("100000.00")}
