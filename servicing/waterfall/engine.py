@@ -8,7 +8,7 @@ pro-rata split hands out exactly its amount (largest remainder, ``core.money.all
 docs/waterfall.md describes the rules with worked examples.
 """
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
@@ -34,7 +34,7 @@ def _check_periods(deal: Deal, periods: list[PeriodInput], last: date) -> None:
     errors = []
     for i, period in enumerate(periods):
         where = f"periods[{i}]"
-        if not isinstance(period.payment_date, date):
+        if isinstance(period.payment_date, datetime) or not isinstance(period.payment_date, date):
             errors.append(f"{where}.payment_date: must be a date")
             continue
         if period.payment_date <= last:

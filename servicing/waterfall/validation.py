@@ -18,6 +18,7 @@ from .schema import (
     CURRENCY_PATTERN,
     DATE_PATTERN,
     DECIMAL_PATTERN,
+    MAX_ITEMS,
     NAME_PATTERN,
     SCHEMA,
 )
@@ -260,7 +261,9 @@ class _References:
 
     def _trigger_cycles(self) -> None:
         """Combined triggers refer to other triggers: refuse a loop (a -> b -> a, or a -> a)."""
-        index = {item.get("name"): i for i, item in _dicts(self.d.get("triggers"))}
+        if len(_list(self.d.get("triggers"))) > MAX_ITEMS:
+            return  # the schema refuses the list; a chain of thousands is not walked
+        index = {item["name"]: i for i, item in _dicts(self.d.get("triggers")) if _is_name(item.get("name"))}
         reported = set()
 
         def visit(name: str, chain: list[str]) -> None:

@@ -7,10 +7,12 @@
 - running the periods one by one through ``state`` gives what running them all at once gives.
 """
 
+import ast
 import subprocess
 import sys
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -194,3 +196,32 @@ def test_period_by_period_through_state_equals_all_at_once(case, data):
 def test_the_engine_imports_without_django():
     code = "import sys, servicing.waterfall; sys.exit('django' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0  # noqa: S603
+    # nor inside a function: no module of the package names django in an import
+    for path in (Path(__file__).resolve().parents[3] / "servicing" / "waterfall").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                assert not any(a.name.split(".")[0] == "django" for a in node.names), path
+            elif isinstance(node, ast.ImportFrom):
+                assert (node.module or "").split(".")[0] != "django", path
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-10, 10**20) | st.text(max_size=12)
+    | st.sampled_from(["A", "pool", "0.05", "1000.00", "2027-02-30", "debt", "pay_fee", "oc", "any"]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.sampled_from(["name", "kind", "tranches", "fees", "steps", "triggers", "target", "limit", "when",
+                         "balance", "rate", "base", "account", "tranche", "trigger", "fraction", "amount"]),
+        inner, max_size=5),
+    max_leaves=30)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(waterfalls(), st.sampled_from(["tranches", "fees", "accounts", "triggers", "steps"]), st.data())
+def test_validate_answers_errors_and_never_raises_on_any_json(case, section, data):
+    description, _ = case
+    garbled = dict(description)
+    garbled[section] = data.draw(st.lists(JSON, max_size=3) | JSON)
+    errors = validate(garbled)
+
+    assert all(isinstance(e, str) and ": " in e for e in errors)
+    assert validate(data.draw(JSON)) is not None

@@ -2,6 +2,7 @@
 
 import copy
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -199,3 +200,35 @@ def test_a_cumulative_loss_trigger_needs_an_original_pool():
     d = full_deal()
     d["original_pool_balance"] = "0.00"
     assert validate(d) == ["original_pool_balance: must be above 0 for a cumulative loss trigger"]
+
+
+def test_run_refuses_float_amounts_and_datetimes_in_periods():
+    from datetime import datetime
+
+    from servicing.waterfall import PeriodInput
+
+    with pytest.raises(InvalidInput) as refused:
+        run(full_deal(), [PeriodInput(datetime(2027, 2, 15, 12), 1000.5, 1)])  # noqa: DTZ001
+    assert refused.value.reasons == ["periods[0].payment_date: must be a date"]
+    with pytest.raises(InvalidInput) as refused:
+        run(full_deal(), [PeriodInput(date(2027, 2, 15), 1000.5, -1)])
+    assert refused.value.reasons == ["periods[0].collections: must be a Decimal amount",
+                                     "periods[0].pool_balance: must not be negative"]
+
+
+NAME = "must be a name of 1 to 40 letters, digits, '_', '-' or '.', starting with a letter or digit"
+
+
+def test_odd_json_gets_errors_not_exceptions():
+    d = full_deal()
+    d["triggers"] = [{"name": []}, {"name": "t", "kind": "any", "triggers": [{"x": 1}]}]
+    assert validate(d) == [
+        "steps[5].when.trigger: unknown trigger 'stop'",
+        "steps[6].limit.while.trigger: unknown trigger 'oc'",
+        "steps[6].when.trigger: unknown trigger 'stop'",
+        "triggers[0].kind: is required",
+        f"triggers[0].name: {NAME}",
+        f"triggers[1].triggers[0]: {NAME}",
+    ]
+    chain = [{"name": f"t{i}", "kind": "any", "triggers": [f"t{i + 1}"]} for i in range(5000)]
+    assert validate({**deal(), "triggers": chain})[0] == "triggers: must list at most 50"
