@@ -86,6 +86,7 @@ class _Period:
         self.fees_paid = {f.name: self.zero for f in deal.fees}
         self.cap_used = {f.name: self.zero for f in deal.fees}
         self.tranches = {t.name: t for t in deal.tranches}
+        self.fees = {f.name: f for f in deal.fees}
         self.accounts = {a.name: a for a in deal.accounts}
         self.triggers: dict[str, TriggerResult] = {}
 
@@ -177,7 +178,7 @@ class _Period:
         owed = self.s["unpaid_fees"]
         dues = []
         for name in step.targets:
-            cap = self.deal.fees[self._fee_index(name)].cap
+            cap = self.fees[name].cap
             due = owed[name]
             if step.capped and cap is not None:
                 due = min(due, max(self.zero, cap - self.cap_used[name]))
@@ -190,9 +191,6 @@ class _Period:
             if step.capped:
                 self.cap_used[name] += paid
             self.row(step, name, due, paid, owed[name])
-
-    def _fee_index(self, name: str) -> int:
-        return next(i for i, f in enumerate(self.deal.fees) if f.name == name)
 
     def pay_interest(self, step: Step) -> None:
         owed = self.s["unpaid_interest"]
