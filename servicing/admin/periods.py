@@ -75,7 +75,7 @@ def waterfall_table(run: WaterfallRun | None) -> list[dict]:
     currency = run.period.deal.currency
     return [
         {
-            "index": step.get("index"),
+            "index": step.get("step"),
             "kind": step.get("kind"),
             "label": step.get("label"),
             **{c: _money(step.get(c), currency) for c in STEP_COLUMNS},

@@ -35,11 +35,15 @@ def _decimal(value) -> Decimal | None:
 
 def deal_mismatches(deal: Deal, description: dict) -> list[str]:
     """Where the description disagrees with the deal, each with its JSON path: its tranches are the
-    deal's tranches (``class_name``) with their original principal, coupon rate and day count, in
-    the deal's currency."""
+    deal's tranches (``class_name``) with their original principal, and each debt tranche's rate and
+    day count are the tranche's coupon rate and day count; its currency and closing date are the
+    deal's."""
     problems = []
     if description.get("currency") != deal.currency:
         problems.append(f"currency: {description.get('currency')!r} but the deal is in {deal.currency}")
+    if description.get("closing_date") != deal.closing_date.isoformat():
+        problems.append(f"closing_date: {description.get('closing_date')!r} but the deal closes on "
+                        f"{deal.closing_date.isoformat()}")
     tranches = {t.class_name: t for t in deal.tranches.all()}
     described = [t for t in description.get("tranches", []) if isinstance(t, dict)]
     for i, item in enumerate(described):
@@ -55,6 +59,8 @@ def deal_mismatches(deal: Deal, description: dict) -> list[str]:
                 f"{path}.balance: {item.get('balance')} but {name}'s original principal is "
                 f"{tranche.original_principal}"
             )
+        if item.get("kind") == "equity":
+            continue  # the residual: no coupon, no day count
         if _decimal(item.get("rate")) != tranche.coupon_rate:
             problems.append(
                 f"{path}.rate: {item.get('rate')} but {name}'s coupon rate is {tranche.coupon_rate}"

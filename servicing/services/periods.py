@@ -150,25 +150,30 @@ def latest_run(period: CollectionPeriod) -> WaterfallRun | None:
     return period.runs.order_by("-number").first()
 
 
-def _engine_outputs(result, index: int = 0) -> dict:
-    """One period of a ``RunResult`` as JSON: the step table, balances, accounts, triggers, payments."""
-    p = result.periods[index]
-    text = str
+def _engine_outputs(result) -> dict:
+    """The one period of a ``RunResult`` as JSON: the step table (``rows()``: amounts as strings
+    with the currency's decimals), balances, accounts, triggers, payments, cash."""
+    (p,) = result.periods
     return {
         "payment_date": p.payment_date.isoformat(),
         "label": p.label,
-        "funds_in": text(p.funds_in),
-        "steps": [
-            {k: (text(v) if isinstance(v, Decimal) else v) for k, v in row.items()} for row in result.rows()
-        ],
-        "tranche_balances": {k: text(v) for k, v in p.tranche_balances.items()},
-        "accounts": {k: text(v) for k, v in p.accounts.items()},
+        "funds_in": str(p.funds_in),
+        "collections": str(p.collections),
+        "cash_brought_forward": str(p.cash_brought_forward),
+        "reserve_released": str(p.reserve_released),
+        "reserve_drawn": str(p.reserve_drawn),
+        "reserve_deposited": str(p.reserve_deposited),
+        "steps": result.rows(),
+        "tranche_balances": {k: str(v) for k, v in p.tranche_balances.items()},
+        "accounts": {k: str(v) for k, v in p.accounts.items()},
         "triggers": {
-            k: {"value": text(v[0]), "threshold": text(v[1]), "breached": bool(v[2])}
-            for k, v in p.triggers.items()
+            k: {"value": None if t.value is None else str(t.value), "threshold": str(t.threshold),
+                "breached": t.breached}
+            for k, t in p.triggers.items()
         },
-        "paid": {k: {kind: text(a) for kind, a in v.items()} for k, v in p.paid.items()},
-        "cash_left": text(p.cash_left),
+        "paid": {k: {kind: str(a) for kind, a in v.items()} for k, v in p.paid.items()},
+        "fees_paid": {k: str(v) for k, v in p.fees_paid.items()},
+        "cash_left": str(p.cash_left),
     }
 
 

@@ -144,3 +144,14 @@ def test_periods_start_collecting_on_their_first_day(ops, draft_deal):
     assert list(
         CollectionPeriod.objects.filter(deal=draft_deal, state="collecting").values_list("number", flat=True)
     ) == [1, 2]
+
+
+def test_the_hourly_task_starts_collecting_once(ops, draft_deal, business_day):
+    from servicing.tasks import start_collecting_periods
+
+    with_periods(draft_deal, actor=ops)
+    business_day(date(2027, 1, 5))
+
+    assert (start_collecting_periods(), start_collecting_periods()) == (1, 0)
+    transitions = AuditEvent.objects.filter(name="start_collecting")
+    assert [(e.actor, e.from_state, e.to_state) for e in transitions] == [(None, "open", "collecting")]
