@@ -11,6 +11,7 @@ docs/money.md describes the conventions with worked examples.
 from collections.abc import Sequence
 from decimal import (
     ROUND_DOWN,
+    ROUND_FLOOR,
     ROUND_HALF_EVEN,
     ROUND_HALF_UP,
     ROUND_UP,
@@ -57,6 +58,7 @@ class Rounding(StrEnum):
     HALF_UP = ROUND_HALF_UP  # ties away from zero (commercial rounding)
     DOWN = ROUND_DOWN  # toward zero (truncate)
     UP = ROUND_UP  # away from zero
+    FLOOR = ROUND_FLOOR  # toward minus infinity (down for amounts owed, away from zero below it)
 
 
 def _decimal(amount, what: str = "amount") -> Decimal:
@@ -81,6 +83,7 @@ def _quantize_fraction(value: Fraction, places: int, rounding: Rounding) -> Deci
     whole, rest = divmod(scaled.numerator, scaled.denominator)
     half = Fraction(rest, scaled.denominator) - Fraction(1, 2)  # sign of (remainder - 1/2)
     if rest and (rounding == Rounding.UP or (rounding == Rounding.HALF_UP and half >= 0)
+                 or (rounding == Rounding.FLOOR and value < 0)
                  or (rounding == Rounding.HALF_EVEN and (half > 0 or (half == 0 and whole % 2)))):
         whole += 1
     return Decimal(-whole if value < 0 else whole).scaleb(-places)

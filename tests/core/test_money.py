@@ -56,6 +56,8 @@ def test_minor_units(currency, places, unit):
     (D("-2.341"), Rounding.UP, "-2.35", "-3"),
     (D("333.5"), Rounding.HALF_EVEN, "333.50", "334"),
     (D("332.5"), Rounding.HALF_EVEN, "332.50", "332"),
+    (D("2.349"), Rounding.FLOOR, "2.34", "2"),
+    (D("-2.341"), Rounding.FLOOR, "-2.35", "-3"),
 ])
 def test_quantize_with_named_rounding(amount, rounding, usd, jpy):
     assert str(quantize(amount, "USD", rounding)) == usd
@@ -67,6 +69,7 @@ def test_quantize_gives_the_currency_decimals_and_refuses_floats():
     assert str(quantize(D("1000.0000"), "JPY")) == "1000"
     assert str(quantize(D("1000.0000"), "USD")) == "1000.00"
     assert Rounding("ROUND_HALF_UP") is Rounding.HALF_UP
+    assert Rounding("ROUND_FLOOR") is Rounding.FLOOR
     with pytest.raises(TypeError):
         quantize(0.1, "USD")
 
@@ -76,6 +79,8 @@ def test_quantize_gives_the_currency_decimals_and_refuses_floats():
     (Fraction(5, 200), Rounding.HALF_UP, "0.03"), (Fraction(-5, 200), Rounding.HALF_UP, "-0.03"),
     (Fraction(1, 300), Rounding.UP, "0.01"), (Fraction(2, 300), Rounding.DOWN, "0.00"),
     (Fraction(155_000, 3), Rounding.HALF_EVEN, "51666.67"),
+    (Fraction(2, 300), Rounding.FLOOR, "0.00"), (Fraction(-1, 300), Rounding.FLOOR, "-0.01"),
+    (Fraction(-3, 100), Rounding.FLOOR, "-0.03"),
 ])
 def test_quantize_a_fraction_exactly(value, rounding, expected):
     assert str(quantize(value, "USD", rounding)) == expected
