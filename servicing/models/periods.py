@@ -12,7 +12,7 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
 from django.db import models
 from django.db.models import Q
-from django_fsm import FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from core import bounds, clock
 from core.fields import DateRange
@@ -34,7 +34,7 @@ def may_approve(period: "CollectionPeriod", user) -> bool:
     return bool(terms and terms.trustee_may_approve)
 
 
-class CollectionPeriod(models.Model):
+class CollectionPeriod(ConcurrentTransitionMixin, models.Model):
     """One collection period of a deal: the cash collected from ``start`` to ``end`` (both
     included) is paid on ``payment_date`` to the holders of record on ``record_date``."""
 
