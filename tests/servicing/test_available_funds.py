@@ -171,3 +171,34 @@ def test_adjusting_a_period_of_another_state_is_refused(ops, period):
     with pytest.raises(Refused):
         funds_adjustment_propose(period=period, amount=Decimal("1.00"), reason="x", kind="bonus", actor=ops)
     assert FundsAdjustment.objects.count() == 0
+
+
+def test_a_reversed_receipt_is_taken_back_in_the_period_of_the_reversal(ops, draft_deal):
+    from assets.services.bank import bank_statement_import
+    from tests.assets.camt import IBAN, document, ntry, stmt, tx
+
+    with_periods(draft_deal, actor=ops, collection_account=IBAN)
+    paid = ntry(
+        "250.00",
+        ref="BR-1",
+        booked="2027-03-30",
+        txs=[tx(e2e="E2E-1", debtor="Orion Inference Ltd", remittance="INV-L-0001-202703")],
+    )
+    kept = ntry(
+        "80.00",
+        ref="BR-2",
+        booked="2027-03-30",
+        txs=[tx(e2e="E2E-2", debtor="Orion Inference Ltd", remittance="INV-L-0002-202703")],
+    )
+    bank_statement_import(data=document(stmt([paid, kept])), actor=ops)
+    reversal = ntry("250.00", "DBIT", ref="BR-1", booked="2027-04-02", reversal=True)
+    bank_statement_import(data=document(stmt([reversal], id="STMT-2", opening="1330.00")), actor=ops)
+    first, second = CollectionPeriod.objects.filter(deal=draft_deal, number__in=(1, 2)).order_by("number")
+
+    assert [(line.kind, line.amount) for line in available_funds(first).lines] == [
+        ("lease_receipt", Decimal("250.00")),
+        ("lease_receipt", Decimal("80.00")),
+    ]
+    assert [(line.kind, line.label, line.amount) for line in available_funds(second).lines] == [
+        ("lease_receipt", "reversal 2027-04-02 - BR-1", Decimal("-250.00"))
+    ]
