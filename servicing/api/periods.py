@@ -323,8 +323,11 @@ class WaterfallDescriptionSerializer(serializers.ModelSerializer):
         return attrs
 
 
-def _description_update(*, actor, waterfall: WaterfallDescription, description: dict) -> WaterfallDescription:
-    return descriptions.waterfall_description_set(deal=waterfall.deal, description=description, actor=actor)
+def _description_update(*, actor, waterfall: WaterfallDescription, **values) -> WaterfallDescription:
+    """PUT or PATCH: a new description (a PATCH without one keeps the stored one, as a no-op edit)."""
+    return descriptions.waterfall_description_set(
+        deal=waterfall.deal, description=values.get("description", waterfall.description), actor=actor
+    )
 
 
 class WaterfallDescriptionViewSet(ServiceBackedViewSet):

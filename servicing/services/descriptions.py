@@ -99,19 +99,19 @@ def _refuse_invalid(deal: Deal, description) -> None:
 @transaction.atomic
 def waterfall_description_set(*, deal: Deal, description: dict, actor) -> WaterfallDescription:
     """Store or replace the description of a deal not yet issued (version 1, then one more per change)."""
+    exists = WaterfallDescription.objects.filter(deal=deal).exists()
+    require_perm(actor, f"servicing.{'change' if exists else 'add'}_waterfalldescription",
+                 doing="describe a deal's waterfall")
+    deal = lock(type(deal), deal.pk)  # the deal first, then its description
     existing = WaterfallDescription.objects.select_for_update().filter(deal=deal).first()
-    require_perm(
-        actor,
-        f"servicing.{'change' if existing else 'add'}_waterfalldescription",
-        doing="describe a deal's waterfall",
-    )
-    deal = lock(type(deal), deal.pk)
     if deal.state not in EDITABLE_STATES:
         raise Refused(
             f"Deal '{deal}' is {deal.get_state_display()}: its waterfall changes only through an "
             "amendment that a second person approves."
         )
     _refuse_invalid(deal, description)
+    if existing is not None and existing.description == description:
+        return existing  # nothing to change: no new version, no audit row
     if existing is None:
         stored = WaterfallDescription.objects.create(deal=deal, description=description, version=1)
         audit_created(instance=stored, actor=actor, fields=("deal", "version", "description"))

@@ -54,12 +54,11 @@ def _check_calendar(values: dict) -> None:
 def servicing_terms_set(*, deal: Deal, actor, **values) -> ServicingTerms:
     """Create or change the deal's servicing terms (calendar, date offsets, collection account,
     whether the trustee may approve). Periods already generated keep their dates."""
+    exists = ServicingTerms.objects.filter(deal=deal).exists()
+    require_perm(actor, f"servicing.{'change' if exists else 'add'}_servicingterms",
+                 doing="set a deal's servicing terms")
+    deal = lock(type(deal), deal.pk)  # the deal first, then its terms
     existing = ServicingTerms.objects.select_for_update().filter(deal=deal).first()
-    require_perm(
-        actor,
-        f"servicing.{'change' if existing else 'add'}_servicingterms",
-        doing="set a deal's servicing terms",
-    )
     unknown = set(values) - set(TERMS_FIELDS)
     if unknown:
         raise InvalidInput(

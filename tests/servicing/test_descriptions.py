@@ -191,3 +191,19 @@ def test_the_api_answers_400_with_every_path(ops, api, deal):
         HTTP_IDEMPOTENCY_KEY="d-2",
     )
     assert (created.status_code, created.json()["version"]) == (201, 1)
+
+
+def test_a_patch_replaces_the_description_and_an_empty_patch_changes_nothing(ops, api, deal):
+    stored = waterfall_description_set(deal=deal, description=description(), actor=ops)
+    url = f"/api/v1/servicing/descriptions/{stored.pk}/"
+
+    changed = api(ops).patch(url, {"description": description(name="Renamed")}, format="json")
+    empty = api(ops).patch(url, {}, format="json")
+
+    assert (changed.status_code, changed.json()["version"]) == (200, 2)
+    assert (empty.status_code, empty.json()["version"], empty.json()["description"]["name"]) == (
+        200,
+        2,
+        "Renamed",
+    )
+    assert AuditEvent.objects.filter(content_type__model="waterfalldescription", action="update").count() == 1
