@@ -12,7 +12,7 @@ from core import clock
 from core.audit import audit_created, audit_created_bulk
 from core.authz import require_perm, require_system_or_perm
 from core.errors import InvalidInput, Refused
-from core.money import check_minor_units
+from core.money import check_minor_units, format_money
 from core.transitions import bulk_transition, check_transition, lock, run_transition
 from issuance.models import Deal
 from servicing.models import AvailableFundsLine, CollectionPeriod, ServicingTerms, WaterfallRun
@@ -199,6 +199,13 @@ def period_determine(
     description = deal.waterfall_description
     before = previous_run(period)
     funds = available_funds(period, previous=before)
+    if funds.engine_collections < 0:
+        raise InvalidInput(
+            f"Period {period.number}'s collections with its adjustments come to "
+            f"{format_money(funds.engine_collections, currency)}: a waterfall cannot pay out less than "
+            "nothing; correct the adjustments first.",
+            field="collections",
+        )
     engine_input = PeriodInput(
         payment_date=period.payment_date,
         collections=funds.engine_collections,

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from core.errors import GuardFailed, MakerCheckerViolation, NotPermitted, TransitionNotAllowed
+from core.errors import GuardFailed, InvalidInput, MakerCheckerViolation, NotPermitted, TransitionNotAllowed
 from core.models import AuditEvent
 from servicing.models import AvailableFundsLine, CollectionPeriod, WaterfallRun
 from servicing.services.descriptions import waterfall_description_set
@@ -258,3 +258,22 @@ def test_the_admin_period_page_shows_the_waterfall_table(ops, client, first, bus
         '              <td style="text-align:right">102,083.33 USD</td>'
         '<td style="text-align:right">0.00 USD</td></tr>'
     ) in page
+
+
+def test_adjustments_that_take_more_than_the_collections_are_refused(ops, ops2, first, business_day):
+    business_day(date(2027, 4, 5))
+    cut = funds_adjustment_propose(period=first, amount=Decimal("-363600.75"), reason="Clawback", actor=ops)
+    funds_adjustment_approve(adjustment=cut, actor=ops2)
+    before = snapshot()
+
+    with pytest.raises(InvalidInput) as caught:
+        period_determine(period=first, actor=ops, pool_balance=POOL)
+
+    assert (caught.value.field, caught.value.message) == (
+        "collections",
+        (
+            "Period 1's collections with its adjustments come to -100.00 USD: a waterfall cannot pay out "
+            "less than nothing; correct the adjustments first."
+        ),
+    )
+    assert snapshot() == before
