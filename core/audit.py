@@ -16,6 +16,8 @@ def plain(value: Any) -> Any:
         return value.pk
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, list | tuple):  # an array column (dates of a calendar)
+        return [plain(item) for item in value]
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value

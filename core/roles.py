@@ -188,6 +188,25 @@ MATRIX[TRUSTEE_AUDITOR] += _CHAIN_VIEW
 MATRIX[COMPLIANCE_OFFICER] += ["core.view_apitoken", "core.revoke_apitoken", "core.view_loginlock",
                                "core.unlock_loginlock", "axes.view_accessattempt", "otp_totp.view_totpdevice"]
 
+# Servicing periods (servicing app): operations sets the terms, generates and determines periods,
+# describes waterfalls and proposes adjustments and amendments; a second operations user approves
+# (maker-checker in the services); the trustee approves a determination only where the deal's
+# servicing terms say so, and otherwise reads like the compliance officer. Investors see none of it.
+_SERVICING_PERIODS_VIEW = [f"servicing.view_{m}" for m in (
+    "servicingterms", "collectionperiod", "fundsadjustment", "availablefundsline", "waterfallrun",
+    "waterfalldescription", "waterfallamendment")]
+MATRIX[ISSUER_OPERATIONS] += _SERVICING_PERIODS_VIEW + [
+    "servicing.add_servicingterms", "servicing.change_servicingterms",
+    "servicing.add_collectionperiod", "servicing.determine_collectionperiod",
+    "servicing.approve_collectionperiod",
+    "servicing.close_collectionperiod",
+    "servicing.add_fundsadjustment", "servicing.approve_fundsadjustment", "servicing.reject_fundsadjustment",
+    "servicing.add_waterfalldescription", "servicing.change_waterfalldescription",
+    "servicing.add_waterfallamendment", "servicing.approve_waterfallamendment",
+    "servicing.reject_waterfallamendment"]
+MATRIX[COMPLIANCE_OFFICER] += _SERVICING_PERIODS_VIEW
+MATRIX[TRUSTEE_AUDITOR] += _SERVICING_PERIODS_VIEW + ["servicing.approve_collectionperiod"]
+
 # Roles whose members work in the admin site (investors use the API and the portal).
 STAFF_ROLES = (ISSUER_OPERATIONS, COMPLIANCE_OFFICER, TRUSTEE_AUDITOR)
 

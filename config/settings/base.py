@@ -219,6 +219,7 @@ SPECTACULAR_SETTINGS = {
             ("Screening", "Sanctions and PEP lists, screening runs, hits and the whitelist."),
             ("Collateral and cash flows", "Sites, devices, leases, metering, invoices, bank statements."),
             ("Chain", "Contracts, transactions, holder snapshots and reorg alerts."),
+            ("Servicing", "Collection periods, available funds, waterfall descriptions and runs."),
             ("Audit trail", "Every transition and edit, read-only."),
             ("FX rates", "Exchange rates with their date and source: the only way amounts change currency."),
             ("Authentication", "API tokens."),
@@ -234,6 +235,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CountryEnum": "core.validators.COUNTRY_CHOICES",
         "CurrencyEnum": "core.validators.CURRENCY_CHOICES",
+        "ProposalStateEnum": "servicing.models.funds.FundsAdjustment.State",  # and WaterfallAmendment's
     },
 }
 
@@ -269,6 +271,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "generate-due-invoices": {
         "task": "assets.tasks.generate_due_invoices",
+        "schedule": 3600.0,
+    },
+    "start-collecting-periods": {
+        "task": "servicing.tasks.start_collecting_periods",
         "schedule": 3600.0,
     },
     "chain-follow-transactions": {
