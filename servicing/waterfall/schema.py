@@ -8,7 +8,7 @@ describes every field.
 
 DECIMAL_PATTERN = r"^[0-9]{1,18}(\.[0-9]{1,12})?$"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$"
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.()/ \-]{0,62}[A-Za-z0-9_.()\-]$|^[A-Za-z0-9]$"
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
 
 ROUNDINGS = ("half_even", "half_up", "floor")

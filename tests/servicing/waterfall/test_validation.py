@@ -232,3 +232,14 @@ def test_odd_json_gets_errors_not_exceptions():
     ]
     chain = [{"name": f"t{i}", "kind": "any", "triggers": [f"t{i + 1}"]} for i in range(5000)]
     assert validate({**deal(), "triggers": chain})[0] == "triggers: must list at most 50"
+
+
+def test_a_deal_s_class_names_serve_as_tranche_names():
+    d = deal()
+    renamed = {t["name"]: f"Class {t['name']} (senior)" for t in d["tranches"]}
+    text = json.dumps(d)
+    for old, new in renamed.items():
+        text = text.replace(f'"{old}"', f'"{new}"')
+
+    assert validate(json.loads(text)) == []
+    assert validate({**d, "tranches": [{**d["tranches"][0], "name": "A "}, *d["tranches"][1:]]}) != []
