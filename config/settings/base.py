@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "assets",
     "chain",
     "servicing",
+    "green",
 ]
 
 MIDDLEWARE = [
