@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from importlib import import_module
 
 from assets.services import fleet
 from green.models import Registry
@@ -18,15 +19,37 @@ SERIALS = {
 
 
 def registry(code: str) -> Registry:
-    return Registry.objects.get(code=code)
+    """The registry seeded by green's migration 0002 (seeded again after a transactional test's flush)."""
+    seeded = {r[0]: r for r in import_module("green.migrations.0002_registries").REGISTRIES}
+    _, name, kind, fmt, parts, country = seeded[code]
+    return Registry.objects.get_or_create(
+        code=code,
+        defaults={
+            "name": name,
+            "kind": kind,
+            "serial_format": fmt,
+            "series_parts": parts,
+            "default_country": country,
+        },
+    )[0]
 
 
 def make_solar(*, actor, spv=None, code: str = "SOL-1", site=None):
     return fleet.device_create(
-        actor=actor, code=code, kind="solar_pv", site=site or make_site(actor=actor), manufacturer="LONGi",
-        model="Hi-MO 6 rooftop array", serial_number=f"PV-{code}", capacity_kwp=Decimal("500.000"),
-        purchase_date=date(2025, 1, 1), currency="USD", purchase_cost=Decimal("400000.00"),
-        useful_life_years=25, residual_value=Decimal("0"), spv=spv or make_spv(actor=actor),
+        actor=actor,
+        code=code,
+        kind="solar_pv",
+        site=site or make_site(actor=actor),
+        manufacturer="LONGi",
+        model="Hi-MO 6 rooftop array",
+        serial_number=f"PV-{code}",
+        capacity_kwp=Decimal("500.000"),
+        purchase_date=date(2025, 1, 1),
+        currency="USD",
+        purchase_cost=Decimal("400000.00"),
+        useful_life_years=25,
+        residual_value=Decimal("0"),
+        spv=spv or make_spv(actor=actor),
     )
 
 

@@ -5,9 +5,8 @@ from datetime import date
 import pytest
 
 from core.errors import InvalidInput
-from green.models import Registry
 from green.services.blocks import read_serial
-from tests.green.builders import SERIALS
+from tests.green.builders import SERIALS, registry
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +19,7 @@ pytestmark = pytest.mark.django_db
 ])
 def test_each_registry_serial_parses_into_its_parts(code, first, last, project, country, vintage, technology,
                                                     series):
-    facts = read_serial(Registry.objects.get(code=code), SERIALS[code])
+    facts = read_serial(registry(code), SERIALS[code])
     assert (facts.first, facts.last, facts.last - facts.first + 1) == (first, last, last - first + 1)
     assert (facts.project, facts.country, (facts.vintage_start, facts.vintage_end)) == (
         project,
@@ -61,6 +60,6 @@ def test_each_registry_serial_parses_into_its_parts(code, first, last, project, 
 )
 def test_a_malformed_serial_names_the_part(code, serial, message):
     with pytest.raises(InvalidInput) as exc:
-        read_serial(Registry.objects.get(code=code), serial)
+        read_serial(registry(code), serial)
     assert message in exc.value.message
     assert exc.value.field == "serial"
