@@ -218,6 +218,8 @@ SPECTACULAR_SETTINGS = {
             ("Screening", "Sanctions and PEP lists, screening runs, hits and the whitelist."),
             ("Collateral and cash flows", "Sites, devices, leases, metering, invoices, bank statements."),
             ("Chain", "Contracts, transactions, holder snapshots and reorg alerts."),
+            ("Green attributes", "Certificate registries and blocks, issuance from generation, retirements, "
+             "sales."),
             ("Audit trail", "Every transition and edit, read-only."),
             ("FX rates", "Exchange rates with their date and source: the only way amounts change currency."),
             ("Authentication", "API tokens."),

@@ -20,6 +20,7 @@ AREAS = {
     "screening": "Screening",
     "assets": "Collateral and cash flows",
     "chain": "Chain",
+    "green": "Green attributes",
     "core": "Audit trail",
     "rest_framework": "Authentication",
 }
