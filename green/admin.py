@@ -13,13 +13,15 @@ from green import selectors
 from green.models import (
     CertificateBlock,
     CertificateSale,
+    EmbodiedEmissions,
+    EmissionFactorImport,
     GenerationImport,
     IssuanceRequest,
     Registry,
     Retirement,
 )
 from green.models.blocks import MAX_FACTOR_G_PER_KWH, MAX_SERIAL
-from green.services import blocks, generation
+from green.services import blocks, carbon, generation
 from issuance.models import Deal
 
 DATE = {"widget": forms.DateInput(attrs={"type": "date"}), "validators": bounds.dates()}
@@ -217,3 +219,21 @@ class GenerationImportAdmin(UploadAdminMixin, ReadOnlyAdmin):
     def run_import(self, request, upload) -> str:
         batch = generation.generation_import(actor=request.user, content=upload.read(), filename=upload.name)
         return f"{batch.rows} rows in '{batch.filename}'."
+
+
+@admin.register(EmissionFactorImport)
+class EmissionFactorImportAdmin(ReadOnlyAdmin):
+    """Hourly factor files (imported through the API: POST /api/v1/green/emission-factor-imports/upload/)."""
+
+    list_display = ["imported_at", "site", "source", "first_hour", "last_hour", "rows", "imported_by"]
+    list_filter = ["site"]
+
+
+@admin.register(EmbodiedEmissions)
+class EmbodiedEmissionsAdmin(ServiceAdmin):
+    list_display = ["device", "kg_co2e", "source", "updated_at"]
+    fields = ["device", "kg_co2e", "source"]
+    create_service = staticmethod(carbon.embodied_emissions_set)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # a correction is a new POST /api/v1/green/embodied-emissions/ (audited as an edit)

@@ -4,11 +4,16 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import ExtractYear
 
+from core.authz import require_perm
+from core.errors import InvalidInput
 from core.models import AuditEvent
 from core.roles import sees_all
+from green import footprint
 from green.models import (
     CertificateBlock,
     CertificateSale,
+    EmbodiedEmissions,
+    EmissionFactorImport,
     GenerationImport,
     IssuanceRequest,
     Registry,
@@ -40,6 +45,14 @@ def sales_visible_to(user) -> QuerySet[CertificateSale]:
     return _staff(CertificateSale.objects.select_related("block", "block__registry"), user)
 
 
+def emission_factor_imports_visible_to(user) -> QuerySet[EmissionFactorImport]:
+    return _staff(EmissionFactorImport.objects.all(), user)
+
+
+def embodied_emissions_visible_to(user) -> QuerySet[EmbodiedEmissions]:
+    return _staff(EmbodiedEmissions.objects.all(), user)
+
+
 def generation_imports_visible_to(user) -> QuerySet[GenerationImport]:
     return _staff(GenerationImport.objects.all(), user)
 
@@ -67,3 +80,19 @@ def block_history(block: CertificateBlock) -> QuerySet[AuditEvent]:
     ids = [b.pk for b in block_lineage(block)]
     return (AuditEvent.objects.filter(content_type=ContentType.objects.get_for_model(CertificateBlock),
                                       object_id__in=ids).select_related("actor").order_by("at", "id"))
+
+
+MAX_FOOTPRINT_DAYS = 366
+
+
+def footprints(user, *, scope: str, key: int | None, start, end, by_month: bool = False):
+    """Footprints for staff: a deal, lease or lessee (``key``), or every lessee; at most a year."""
+    require_perm(user, "green.view_retirement", doing="see carbon footprints")
+    if scope not in footprint.SCOPES:
+        raise InvalidInput(f"scope must be one of {', '.join(footprint.SCOPES)}.", field="scope")
+    if (key is None) != (scope == "lessees"):
+        raise InvalidInput("id names the deal, lease or lessee (and is left out for 'lessees').", field="id")
+    if end < start or (end - start).days >= MAX_FOOTPRINT_DAYS:
+        raise InvalidInput(f"The period runs from start to end, at most {MAX_FOOTPRINT_DAYS} days.",
+                           field="end")
+    return footprint.compute(scope, key, start=start, end=end, by_month=by_month)

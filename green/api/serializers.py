@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from assets.models import BankEntry, Counterparty, Device
+from assets.models import BankEntry, Counterparty, Device, Site
 from core import bounds
 from core.api.money import MoneyField, MoneySerializerMixin
 from core.api.transitions import TransitionRequestSerializer
@@ -12,12 +12,15 @@ from core.validators import CURRENCY_CHOICES
 from green.models import (
     CertificateBlock,
     CertificateSale,
+    EmbodiedEmissions,
+    EmissionFactorImport,
     GenerationImport,
     IssuanceRequest,
     Registry,
     Retirement,
 )
 from green.models.blocks import MAX_FACTOR_G_PER_KWH, MAX_SERIAL
+from green.models.carbon import MAX_EMBODIED_KG
 from issuance.models import SPV, Deal
 
 
@@ -258,3 +261,66 @@ class InventoryRowSerializer(serializers.Serializer):
     spv_name = serializers.CharField(source="spv__legal_name")
     blocks = serializers.IntegerField()
     quantity = serializers.IntegerField()
+
+
+class EmissionFactorImportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EmissionFactorImport
+        fields = ["id", "site", "sha256", "filename", "source", "first_hour", "last_hour", "rows",
+                  "imported_by", "imported_at"]
+        read_only_fields = fields
+
+
+class EmissionFactorUploadSerializer(serializers.Serializer):
+    site = serializers.PrimaryKeyRelatedField(queryset=Site.objects.all())
+    source = serializers.CharField(max_length=200)
+    file = serializers.FileField(max_length=255, help_text="CSV: hour,g_per_kwh (every hour, once).")
+
+
+class EmbodiedEmissionsSerializer(serializers.ModelSerializer):
+    device = serializers.PrimaryKeyRelatedField(queryset=Device.objects.all())
+    kg_co2e = serializers.IntegerField(min_value=1, max_value=MAX_EMBODIED_KG)
+
+    class Meta:
+        model = EmbodiedEmissions
+        fields = ["id", "device", "kg_co2e", "source", "updated_at"]
+        read_only_fields = ["updated_at"]
+
+
+MWH = Decimal(1_000_000)
+
+
+class FootprintSerializer(serializers.Serializer):
+    """Integers (Wh, g) as computed; MWh and tCO2e at the edge, to six decimals."""
+
+    group = serializers.IntegerField(allow_null=True, help_text="The lessee (or deal) the row is for.")
+    month = serializers.DateField(allow_null=True)
+    gpu_hours = serializers.IntegerField()
+    it_wh = serializers.IntegerField()
+    facility_wh = serializers.IntegerField()
+    facility_mwh = serializers.SerializerMethodField()
+    location_g = serializers.IntegerField()
+    location_tco2e = serializers.SerializerMethodField()
+    market_g = serializers.IntegerField()
+    market_tco2e = serializers.SerializerMethodField()
+    embodied_g = serializers.IntegerField()
+    hourly_matched_wh = serializers.IntegerField()
+    certificate_wh = serializers.IntegerField()
+    hourly_matching = serializers.DecimalField(max_digits=5, decimal_places=4)
+    period_matching = serializers.DecimalField(max_digits=5, decimal_places=4)
+    location_g_per_gpu_hour = serializers.DecimalField(max_digits=20, decimal_places=3)
+    market_g_per_gpu_hour = serializers.DecimalField(max_digits=20, decimal_places=3)
+    total_g_per_gpu_hour = serializers.DecimalField(max_digits=20, decimal_places=3)
+    certificates = serializers.ListField(child=serializers.IntegerField(), help_text="Retirements counted.")
+
+    def _mega(self, value: int) -> str:
+        return f"{(Decimal(value) / MWH).quantize(Decimal('0.000001')):f}"
+
+    def get_facility_mwh(self, fp) -> str:
+        return self._mega(fp.facility_wh)
+
+    def get_location_tco2e(self, fp) -> str:
+        return self._mega(fp.location_g)
+
+    def get_market_tco2e(self, fp) -> str:
+        return self._mega(fp.market_g)

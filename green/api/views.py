@@ -1,19 +1,25 @@
 """REST API of green attributes: thin viewsets that parse and call the services."""
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import viewsets
+from datetime import date
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from core import params
+from core.api.filters import BIGINT
 from core.api.idempotency import idempotent
 from core.api.parsers import JSONParser
 from core.api.transitions import IDEMPOTENCY_PARAMETER, with_transition_actions
 from core.api.viewsets import ServiceBackedViewSet
+from core.errors import InvalidInput
 from green import selectors
 from green.api import serializers as s
+from green.footprint import SCOPES
 from green.models import CertificateBlock, IssuanceRequest
-from green.services import blocks, generation
+from green.services import blocks, carbon, generation
 
 NO_UPDATE = ["get", "post", "head", "options"]
 
@@ -155,6 +161,75 @@ class GenerationImportViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(self.get_serializer(batch).data, status=201)
 
 
+class EmissionFactorImportViewSet(viewsets.ReadOnlyModelViewSet):
+    """Hourly grid emission factors imported per site; POST a CSV (hour,g_per_kwh), gap-free."""
+
+    serializer_class = s.EmissionFactorImportSerializer
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    service_checked_actions = ("upload",)
+    throttle_scope = None  # "upload" for upload
+    filterset_fields = ["site"]
+
+    def get_queryset(self):
+        return selectors.emission_factor_imports_visible_to(self.request.user)
+
+    @extend_schema(request={"multipart/form-data": s.EmissionFactorUploadSerializer},
+                   responses={201: s.EmissionFactorImportSerializer},
+                   summary="Import a site's hourly factors; every bad hour is listed in error.reasons",
+                   parameters=[IDEMPOTENCY_PARAMETER])
+    @action(detail=False, methods=["post"], throttle_scope="upload")
+    @idempotent
+    def upload(self, request):
+        body = s.EmissionFactorUploadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        batch = carbon.emission_factors_import(actor=request.user, site=data["site"], source=data["source"],
+                                               content=data["file"].read(), filename=data["file"].name)
+        return Response(self.get_serializer(batch).data, status=201)
+
+
+class EmbodiedEmissionsViewSet(ServiceBackedViewSet):
+    """Embodied emissions of GPU servers (kgCO2e over their life); POST records or corrects one."""
+
+    http_method_names = NO_UPDATE
+    serializer_class = s.EmbodiedEmissionsSerializer
+    filterset_fields = ["device"]
+    create_service = staticmethod(carbon.embodied_emissions_set)
+
+    def get_queryset(self):
+        return selectors.embodied_emissions_visible_to(self.request.user)
+
+
+SCOPE = OpenApiParameter("scope", str, enum=list(SCOPES), required=True,
+                         description="deal, lease or lessee (with id), or lessees (every lessee).")
+
+
+class FootprintViewSet(viewsets.ViewSet):
+    """Carbon footprint of compute:
+    ``GET /green/footprints/?scope=deal&id=7&start=2026-01-01&end=2026-03-31[&by_month=true]``."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    throttle_scope = "compute"
+
+    @extend_schema(parameters=[
+        SCOPE, OpenApiParameter("id", int, description="The deal, lease or lessee."),
+        OpenApiParameter("start", date, required=True), OpenApiParameter("end", date, required=True),
+        OpenApiParameter("by_month", bool, description="One row per group and month.")],
+        responses=s.FootprintSerializer(many=True),
+        summary="Facility energy, location- and market-based emissions, matching, gCO2e per GPU-hour")
+    def list(self, request):
+        start = params.query_date(request, "start")
+        end = params.query_date(request, "end")
+        if start is None or end is None:
+            raise InvalidInput("start and end are required (YYYY-MM-DD).",
+                               field="start" if start is None else "end")
+        rows = selectors.footprints(
+            request.user, scope=request.query_params.get("scope", ""), start=start, end=end,
+            key=params.query_int(request, "id", minimum=1, maximum=BIGINT[1]),
+            by_month=request.query_params.get("by_month", "").lower() in ("1", "true", "yes"))
+        return Response(s.FootprintSerializer(rows, many=True).data)
+
+
 ROUTES = [
     ("green/registries", RegistryViewSet, "registry"),
     ("green/blocks", CertificateBlockViewSet, "certificateblock"),
@@ -162,4 +237,7 @@ ROUTES = [
     ("green/retirements", RetirementViewSet, "retirement"),
     ("green/sales", CertificateSaleViewSet, "certificatesale"),
     ("green/generation-imports", GenerationImportViewSet, "generationimport"),
+    ("green/emission-factor-imports", EmissionFactorImportViewSet, "emissionfactorimport"),
+    ("green/embodied-emissions", EmbodiedEmissionsViewSet, "embodiedemissions"),
+    ("green/footprints", FootprintViewSet, "footprint"),
 ]
