@@ -5,10 +5,14 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin
+from django.template.response import TemplateResponse
+from django.urls import path
 
+from assets.models import Counterparty
 from core import bounds
 from core.admin_base import ReadOnlyAdmin, ReadOnlyInline, UploadAdminMixin
 from core.admin_transitions import ReasonForm, ServiceAdmin, TransitionAdmin
+from core.errors import Refused
 from green import selectors
 from green.models import (
     CertificateBlock,
@@ -193,12 +197,77 @@ class IssuanceRequestAdmin(TransitionAdmin):
         return request.user.has_perm("green.view_issuancerequest")
 
 
+class FootprintForm(forms.Form):
+    deal = forms.ModelChoiceField(queryset=Deal.objects.order_by("name"), required=False,
+                                  help_text="A deal; leave empty for every lessee.")
+    start = forms.DateField(**DATE)
+    end = forms.DateField(**DATE)
+    by_month = forms.BooleanField(required=False, initial=True)
+
+
+def _tonnes(grams: int) -> str:
+    return f"{Decimal(grams) / 1_000_000:.6f}"
+
+
 @admin.register(Retirement)
 class RetirementAdmin(ReadOnlyAdmin):
     list_display = ["retired_at", "block", "beneficiary", "purpose", "period_start", "period_end", "lessee"]
     list_filter = ["period_end", "lessee"]
     search_fields = ["beneficiary", "purpose"]
     list_select_related = ["block__registry", "lessee"]
+    change_list_template = "admin/green/retirement/change_list.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "footprint/",
+                self.admin_site.admin_view(self.footprint_view),
+                name="green_retirement_footprint",
+            ),
+            *super().get_urls(),
+        ]
+
+    def footprint_view(self, request):
+        """The carbon figures of a deal, or of every lessee, per month or for the period."""
+        form = FootprintForm(request.GET or None)
+        rows, error = None, None
+        if form.is_valid():
+            data = form.cleaned_data
+            deal = data["deal"]
+            try:
+                found = selectors.footprints(
+                    request.user,
+                    scope="deal" if deal else "lessees",
+                    key=deal.pk if deal else None,
+                    start=data["start"],
+                    end=data["end"],
+                    by_month=data["by_month"],
+                )
+            except Refused as exc:
+                error = exc.message
+            else:
+                names = dict(Counterparty.objects.values_list("pk", "legal_name")) if not deal else {}
+                rows = [
+                    {
+                        "fp": fp,
+                        "name": deal.name if deal else names.get(fp.group, fp.group),
+                        "mwh": f"{Decimal(fp.facility_wh) / 1_000_000:.6f}",
+                        "location_t": _tonnes(fp.location_g),
+                        "market_t": _tonnes(fp.market_g),
+                        "embodied_t": _tonnes(fp.embodied_g),
+                    }
+                    for fp in found
+                ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "form": form,
+            "title": "Carbon footprint of compute",
+            "rows": rows,
+            "error": error,
+            "group_label": "deal" if form.is_valid() and form.cleaned_data["deal"] else "lessee",
+        }
+        return TemplateResponse(request, "admin/green/footprint.html", context)
 
 
 @admin.register(CertificateSale)

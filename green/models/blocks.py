@@ -15,6 +15,7 @@ from core import bounds
 from core.validators import COUNTRY_CHOICES, validate_country
 
 MAX_SERIAL = 10**18 - 1
+LIVE_STATES = ["held", "reserved", "pledged", "retired"]  # CertificateBlock.LIVE, for the constraint
 MAX_FACTOR_G_PER_KWH = 2_000  # the dirtiest grid is about 1,000 gCO2e/kWh
 
 
@@ -120,7 +121,7 @@ class CertificateBlock(ConcurrentTransitionMixin, models.Model):
                     ("series", RangeOperators.EQUAL),
                     (Int8Range("first_serial", "last_serial"), RangeOperators.OVERLAPS),
                 ],
-                condition=Q(state__in=["held", "reserved", "pledged", "retired"]),
+                condition=Q(state__in=LIVE_STATES),
                 violation_error_message="Two live blocks of a registry and series may not share a serial.",
             ),
         ]

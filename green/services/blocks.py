@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.backends.postgresql.psycopg_any import NumericRange
 
 from assets.models import BankEntry
 from assets.services.common import create_audited, full_clean_or_refuse, update_audited
@@ -21,6 +22,7 @@ from core.errors import InvalidInput, Refused
 from core.transitions import check_transition, lock, record_transition, run_transition
 from green import serials
 from green.models import CertificateBlock, CertificateSale, Registry, Retirement
+from green.models.blocks import LIVE_STATES, Int8Range
 
 REGISTRY_FIELDS = ("code", "name", "kind", "serial_format", "series_parts", "default_country")
 BLOCK_FIELDS = (
@@ -141,15 +143,12 @@ def overlapping(
     *, registry_id: int, series: str, first: int, last: int, exclude=()
 ) -> CertificateBlock | None:
     """The first live block of the registry and series sharing a serial with ``first``..``last``."""
+    # The exclusion constraint's expression and condition, so that its GiST index answers.
     return (
         CertificateBlock.objects.select_related("registry")
-        .filter(
-            registry_id=registry_id,
-            series=series,
-            state__in=CertificateBlock.LIVE,
-            first_serial__lte=last,
-            last_serial__gte=first,
-        )
+        .alias(serials=Int8Range("first_serial", "last_serial"))
+        .filter(registry_id=registry_id, series=series, state__in=LIVE_STATES,
+                serials__overlap=NumericRange(first, last, "[]"))
         .exclude(pk__in=exclude)
         .order_by("first_serial")
         .first()

@@ -118,6 +118,17 @@ def test_the_api_presents_mwh_and_tco2e_at_the_edge(api, ops, trustee, investor_
         1_890_000, "1.890000", "0.783405", "0.368905")
     assert (row["hourly_matching"], row["total_g_per_gpu_hour"]) == ("0.2857", "1894.525")
     assert api(investor_user).get(url).status_code == 403
-    too_long = api(ops).get("/api/v1/green/footprints/?scope=lessees&start=2026-01-01&end=2027-01-01")
+    too_long = api(ops).get("/api/v1/green/footprints/?scope=lessees&start=2026-01-01&end=2027-01-02")
     assert too_long.status_code == 400
     assert "at most 366 days" in str(too_long.json())
+
+
+def test_the_admin_shows_the_figures_per_deal(client, trustee, world):
+    client.force_login(trustee)
+    page = client.get("/admin/green/retirement/footprint/", {"deal": world["deal"].pk, "start": "2026-03-01",
+                                                             "end": "2026-03-31"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "1.890000" in html and "0.783405" in html and "0.368905" in html and "1894.525" in html
+    blocks_page = client.get("/admin/green/certificateblock/")
+    assert blocks_page.status_code == 200
