@@ -380,6 +380,7 @@ def block_retire(
     actor,
     first: int | None = None,
     lessee=None,
+    reason: str = "",
 ) -> Retirement:
     """Retire ``quantity`` certificates of a held block (from ``first``, else its lowest serials) for a
     beneficiary, a purpose and a reporting period. Final."""
@@ -398,7 +399,8 @@ def block_retire(
     if period_end < period_start:
         raise InvalidInput("The reporting period ends before it starts.", field="period_end")
     piece = _take(block, quantity=quantity, first=first, actor=actor, doing="retire")
-    run_transition(piece, "retire", actor=actor, reason=f"for {retirement.beneficiary}: {retirement.purpose}")
+    run_transition(piece, "retire", actor=actor,
+                   reason=reason.strip() or f"for {retirement.beneficiary}: {retirement.purpose}")
     return create_audited(
         Retirement,
         actor=actor,
@@ -425,6 +427,7 @@ def block_sell(
     actor,
     first: int | None = None,
     deal=None,
+    reason: str = "",
 ) -> CertificateSale:
     """Sell ``quantity`` certificates of a held block, or of one reserved for this buyer, and transfer
     them out. The receipt is matched later (``certificate_sale_record_receipt``)."""
@@ -446,7 +449,7 @@ def block_sell(
     if price <= 0:
         raise InvalidInput("The price must be above zero.", field="price")
     piece = _take(block, quantity=quantity, first=first, actor=actor, doing="sell")
-    run_transition(piece, "transfer", actor=actor, reason=f"sold to {buyer}")
+    run_transition(piece, "transfer", actor=actor, reason=reason.strip() or f"sold to {buyer}")
     return create_audited(
         CertificateSale,
         actor=actor,
@@ -499,8 +502,8 @@ BLOCK_ACTIONS = {
     "pledge": block_pledge,
     "release": block_release,
     "split": block_split,
-    "transfer": lambda *, block, actor, reason="", **options: block_sell(block=block, actor=actor, **options),
-    "retire": lambda *, block, actor, reason="", **options: block_retire(block=block, actor=actor, **options),
+    "transfer": block_sell,
+    "retire": block_retire,
 }
 
 

@@ -340,9 +340,7 @@ def issuance_request_reject(*, request: IssuanceRequest, actor, reason: str = ""
 
 
 ISSUANCE_REQUEST_ACTIONS = {
-    "issue": lambda *, request, actor, reason="", **options: issuance_request_issue(
-        request=request, actor=actor, reason=reason, **options
-    ),
+    "issue": issuance_request_issue,
     "reject": issuance_request_reject,
 }
 
