@@ -12,7 +12,8 @@ one SQL statement aggregates every metered hour:
 - embodied emissions = GPU-hours x the device's embodied grams per GPU-hour
   (kgCO2e x 1000 / (useful life years x 8,760 x GPUs)).
 
-Sums are exact (PostgreSQL numeric) and rounded once, to whole Wh and grams. Market-based
+Sums are exact (integers in milli-Wh and g/MWh, numeric only for a partly
+covered hour) and rounded once, to whole Wh and grams. Market-based
 emissions then take, per country, the energy covered by retired energy certificates that meet
 the GHG Protocol Scope 2 quality criteria (below) at the certificate's factor, and the rest at the
 location-based factor (the energy-weighted factor of the uncovered consumption; no residual mix is
@@ -30,15 +31,15 @@ from django.db import connection
 
 from green.models.generation import WH_PER_MWH
 
+# Integer arithmetic per row (facility energy in milli-Wh: the PUE has three decimals, so does the
+# annual factor in g/kWh, i.e. whole g/MWh); exact numeric only where generation covers part of
+# an hour; grouped per device first, so that the embodied rate divides once per device.
 FOOTPRINT_SQL = """
 WITH scope AS ({scope}),
 r AS (
-    SELECT sc.grp, {month} AS month, s.id AS site_id, s.country, m.hour, m.gpu_hours,
-           m.energy_wh * s.pue AS facility_wh,
-           COALESCE(f.g_per_mwh, s.grid_emission_factor * 1000) AS g_per_mwh,
-           COALESCE(e.kg_co2e * 1000.0 / (d.useful_life_years * 8760 * d.gpu_count), 0)
-               AS embodied_g_per_gpu_hour,
-           m.energy_wh
+    SELECT sc.grp, {month} AS month, s.id AS site_id, s.country, m.device_id, m.hour, m.gpu_hours,
+           m.energy_wh, m.energy_wh * (s.pue * 1000)::bigint AS facility_mwh,
+           COALESCE(f.g_per_mwh, (s.grid_emission_factor * 1000)::bigint) AS g_per_mwh
     FROM scope sc
     JOIN assets_meterreading m ON m.device_id = sc.device_id
         AND m.hour >= GREATEST(%(start)s, sc.starts_on::timestamp AT TIME ZONE 'UTC')
@@ -46,29 +47,34 @@ r AS (
     JOIN assets_device d ON d.id = m.device_id
     JOIN assets_site s ON s.id = d.site_id
     LEFT JOIN green_hourlyemissionfactor f ON f.site_id = s.id AND f.hour = m.hour
-    LEFT JOIN green_embodiedemissions e ON e.device_id = m.device_id
 ),
 sites AS (SELECT DISTINCT site_id FROM r),
 gen AS (
-    SELECT d.site_id, g.hour, SUM(g.energy_wh) AS wh
+    SELECT d.site_id, g.hour, SUM(g.energy_wh) * 1000 AS mwh
     FROM green_generationreading g JOIN assets_device d ON d.id = g.device_id JOIN sites USING (site_id)
-    WHERE g.hour >= %(start)s AND g.hour < %(end)s GROUP BY d.site_id, g.hour),
+    WHERE g.hour >= %(start)s AND g.hour < %(end)s GROUP BY d.site_id, g.hour HAVING SUM(g.energy_wh) > 0),
 cons AS (
-    SELECT d.site_id, m.hour, SUM(m.energy_wh * s.pue) AS wh
+    SELECT d.site_id, m.hour, SUM(m.energy_wh * (s.pue * 1000)::bigint) AS mwh
     FROM assets_meterreading m JOIN assets_device d ON d.id = m.device_id
-    JOIN sites ON sites.site_id = d.site_id JOIN assets_site s ON s.id = d.site_id
+    JOIN assets_site s ON s.id = d.site_id
     WHERE m.hour >= %(start)s AND m.hour < %(end)s
-      AND EXISTS (SELECT 1 FROM gen WHERE gen.site_id = d.site_id)
-    GROUP BY d.site_id, m.hour)
-SELECT r.grp, r.month, r.country,
-       SUM(r.gpu_hours), SUM(r.energy_wh), SUM(r.facility_wh), SUM(r.facility_wh * r.g_per_mwh),
-       SUM(r.gpu_hours * r.embodied_g_per_gpu_hour),
-       SUM(CASE WHEN gen.wh IS NULL OR cons.wh = 0 THEN 0
-                ELSE r.facility_wh * LEAST(1, gen.wh / cons.wh) END)
-FROM r
-LEFT JOIN gen ON gen.site_id = r.site_id AND gen.hour = r.hour
-LEFT JOIN cons ON cons.site_id = r.site_id AND cons.hour = r.hour
-GROUP BY r.grp, r.month, r.country ORDER BY r.grp, r.month, r.country
+      AND d.site_id IN (SELECT DISTINCT site_id FROM gen)
+    GROUP BY d.site_id, m.hour),
+per_device AS (
+    SELECT r.grp, r.month, r.country, r.device_id, SUM(r.gpu_hours) AS gpu_hours, SUM(r.energy_wh) AS it_wh,
+           SUM(r.facility_mwh) AS facility_mwh, SUM(r.facility_mwh * r.g_per_mwh) AS location_x,
+           SUM(CASE WHEN gen.mwh IS NULL THEN 0 WHEN gen.mwh >= cons.mwh THEN r.facility_mwh
+                    ELSE r.facility_mwh::numeric * gen.mwh / cons.mwh END) AS matched_mwh
+    FROM r
+    LEFT JOIN gen ON gen.site_id = r.site_id AND gen.hour = r.hour
+    LEFT JOIN cons ON cons.site_id = r.site_id AND cons.hour = r.hour
+    GROUP BY r.grp, r.month, r.country, r.device_id)
+SELECT p.grp, p.month, p.country, SUM(p.gpu_hours), SUM(p.it_wh), SUM(p.facility_mwh), SUM(p.location_x),
+       SUM(COALESCE(p.gpu_hours * e.kg_co2e * 1000.0 / (d.useful_life_years * 8760 * d.gpu_count), 0)),
+       SUM(p.matched_mwh)
+FROM per_device p JOIN assets_device d ON d.id = p.device_id
+LEFT JOIN green_embodiedemissions e ON e.device_id = p.device_id
+GROUP BY p.grp, p.month, p.country ORDER BY p.grp, p.month, p.country
 """
 
 _LEASED = ("SELECT ld.device_id, l.lessee_id AS grp, ld.starts_on, ld.ends_on FROM assets_lease_devices ld "
@@ -94,6 +100,7 @@ ORDER BY t.id
 """
 
 G3 = Decimal("0.001")
+MILLI = 1000
 
 
 def _whole(value) -> int:
@@ -180,13 +187,13 @@ def compute(
         rows = cur.fetchall()
     totals: dict[tuple, list] = defaultdict(lambda: [0, 0, Decimal(0), Decimal(0)])
     per_country: dict[tuple, dict[str, tuple[Decimal, Decimal]]] = defaultdict(dict)
-    for grp, mon, country, gpu_hours, it_wh, facility, location_x, embodied, matched in rows:
+    for grp, mon, country, gpu_hours, it_wh, facility_mwh, location_x, embodied, matched_mwh in rows:
         t = totals[(grp, mon)]
         t[0] += int(gpu_hours)
         t[1] += int(it_wh)
         t[2] += Decimal(embodied)
-        t[3] += Decimal(matched)
-        per_country[(grp, mon)][country] = (Decimal(facility), Decimal(location_x))
+        t[3] += Decimal(matched_mwh) / MILLI
+        per_country[(grp, mon)][country] = (Decimal(facility_mwh) / MILLI, Decimal(location_x) / MILLI)
     lessees = _deal_lessees(key) if scope == "deal" else sorted({g for g, _ in totals})
     retired = _certificates(lessees, start, end) if lessees else []
     footprints = []
