@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every benchmark against a throwaway PostgreSQL and Redis on loopback; one figure per line.
 # Usage: bash bench/run.sh [NAME...]   (make bench runs them all; names: allocation screening api
-# chain metering waterfall). What the figures mean: bench/README.md.
+# chain metering waterfall green). What the figures mean: bench/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -29,7 +29,7 @@ export DJANGO_SETTINGS_MODULE=bench.settings
 .venv/bin/python manage.py migrate --noinput -v0
 
 FIGURES=$RUN_DIR/figures.txt
-WANT=" ${*:-allocation screening api chain metering waterfall} "
+WANT=" ${*:-allocation screening api chain metering waterfall green} "
 want() { [[ "$WANT" == *" $1 "* ]]; }
 if want allocation; then
   echo "==> allocation: close the book of 10,000 subscriptions"
@@ -54,6 +54,10 @@ fi
 if want waterfall; then
   echo "==> waterfall: the engine on 10 tranches over 360 periods"
   .venv/bin/python -m bench.waterfall | tee -a "$FIGURES"
+fi
+if want green; then
+  echo "==> green: footprint of 17.5 million metering rows per lessee and month; overlap check on 1,000,000 blocks"
+  .venv/bin/python -m bench.green | tee -a "$FIGURES"
 fi
 echo "==> figures: $(date +%F), $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
 cat "$FIGURES"

@@ -19,6 +19,7 @@ from compliance.api.views import (
 from core.accounts.api import ApiTokenViewSet, SignInView
 from core.api.fx import ROUTES as FX_ROUTES
 from core.api.views import AuditEventViewSet
+from green.api.views import ROUTES as GREEN_ROUTES
 from issuance.api.views import DealViewSet, SPVViewSet, SubscriptionViewSet, TrancheViewSet
 from screening.api.views import (
     ListEntryViewSet,
@@ -57,6 +58,8 @@ for prefix, viewset, basename in ASSET_ROUTES:  # collateral and cash flows (ass
 for prefix, viewset, basename in CHAIN_ROUTES:  # transactions, contracts, snapshots (chain app, read-only)
     router.register(prefix, viewset, basename=basename)
 for prefix, viewset, basename in SERVICING_ROUTES:  # periods, funds, runs, waterfalls (servicing app)
+    router.register(prefix, viewset, basename=basename)
+for prefix, viewset, basename in GREEN_ROUTES:  # certificates, issuance, retirements, sales (green app)
     router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [

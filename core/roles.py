@@ -160,6 +160,24 @@ MATRIX[ISSUER_OPERATIONS] += _ASSETS_VIEW + _ASSETS_WRITE
 MATRIX[COMPLIANCE_OFFICER] += _ASSETS_VIEW
 MATRIX[TRUSTEE_AUDITOR] += _ASSETS_VIEW
 
+# Green attributes (green app): operations keep the certificate inventory and request issuance;
+# compliance and the trustee read it; investors none.
+_GREEN_MODELS = ["registry", "certificateblock", "issuancerequest", "generationimport", "generationreading",
+                 "retirement", "certificatesale", "emissionfactorimport", "hourlyemissionfactor",
+                 "embodiedemissions"]
+_GREEN_VIEW = [f"green.view_{m}" for m in _GREEN_MODELS]
+_GREEN_WRITE = [
+    "green.add_registry", "green.change_registry", "green.add_certificateblock",
+    "green.reserve_certificateblock", "green.pledge_certificateblock", "green.release_certificateblock",
+    "green.split_certificateblock", "green.transfer_certificateblock", "green.retire_certificateblock",
+    "green.import_generationimport", "green.add_issuancerequest", "green.issue_issuancerequest",
+    "green.reject_issuancerequest", "green.record_receipt_certificatesale",
+    "green.import_emissionfactorimport", "green.add_embodiedemissions", "green.change_embodiedemissions",
+]
+MATRIX[ISSUER_OPERATIONS] += _GREEN_VIEW + _GREEN_WRITE
+MATRIX[COMPLIANCE_OFFICER] += _GREEN_VIEW
+MATRIX[TRUSTEE_AUDITOR] += _GREEN_VIEW
+
 # Exchange rates (core): every staff role reads them, operations record them.
 MATRIX[ISSUER_OPERATIONS] += ["core.view_fxrate", "core.add_fxrate"]
 MATRIX[COMPLIANCE_OFFICER] += ["core.view_fxrate"]

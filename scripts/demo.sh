@@ -42,6 +42,7 @@ start_anvil "$RUN_DIR" --state var/anvil/state.json --state-interval 5 --preserv
 .venv/bin/python manage.py collectstatic --noinput -v0
 .venv/bin/python manage.py load_demo
 .venv/bin/python manage.py load_demo_assets
+.venv/bin/python manage.py load_demo_green
 .venv/bin/python manage.py chain_demo
 
 .venv/bin/celery -A config worker --loglevel=INFO --concurrency=1 -B \

@@ -9,10 +9,13 @@ from core.fields import check_money_fields
 from core.models import AuditEvent
 
 
-def full_clean_or_refuse(instance: models.Model, *, exclude=("state",)) -> None:
-    """``full_clean`` whose first problem becomes an ``InvalidInput`` naming the field."""
+def full_clean_or_refuse(instance: models.Model, *, exclude=("state",),
+                         validate_constraints: bool = True) -> None:
+    """``full_clean`` whose first problem becomes an ``InvalidInput`` naming the field.
+    ``validate_constraints=False`` leaves the constraints to the service and the database (Django
+    cannot validate a constraint whose condition reads an excluded field, such as the state)."""
     try:
-        instance.full_clean(exclude=list(exclude))
+        instance.full_clean(exclude=list(exclude), validate_constraints=validate_constraints)
     except ValidationError as exc:
         if hasattr(exc, "error_dict"):
             field, errors = next(iter(exc.message_dict.items()))

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "assets",
     "chain",
     "servicing",
+    "green",
 ]
 
 MIDDLEWARE = [
@@ -220,6 +221,8 @@ SPECTACULAR_SETTINGS = {
             ("Collateral and cash flows", "Sites, devices, leases, metering, invoices, bank statements."),
             ("Chain", "Contracts, transactions, holder snapshots and reorg alerts."),
             ("Servicing", "Collection periods, available funds, waterfall descriptions and runs."),
+            ("Green attributes", "Certificate registries and blocks, issuance from generation, retirements, "
+             "sales."),
             ("Audit trail", "Every transition and edit, read-only."),
             ("FX rates", "Exchange rates with their date and source: the only way amounts change currency."),
             ("Authentication", "API tokens."),

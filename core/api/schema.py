@@ -21,6 +21,7 @@ AREAS = {
     "assets": "Collateral and cash flows",
     "chain": "Chain",
     "servicing": "Servicing",
+    "green": "Green attributes",
     "core": "Audit trail",
     "rest_framework": "Authentication",
 }

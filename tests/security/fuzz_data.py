@@ -57,13 +57,28 @@ def seed() -> dict[str, str]:
     invoice = invoicing.invoice_generate(lease=lease, period_start=date(2026, 1, 1), actor=ops)
     invoicing.invoice_issue(invoice=invoice, actor=ops, issue_date=date(2026, 2, 1))
     bank.bank_statement_import(data=CAMT.read_bytes(), actor=ops, filename="fuzz.xml")
+    _green(ops, deal)
     return {"ops": api_token_key(ops), "investor": api_token_key(investor_user)}
+
+
+def _green(ops, deal) -> None:
+    """Certificates: a block partly sold and partly retired, and an issued request."""
+    from green.services import blocks
+    from tests.green.builders import make_block
+
+    block = make_block(actor=ops, code="I-REC", spv=deal.spv)
+    blocks.block_sell(block=block, actor=ops, quantity=10, buyer="Fuzz Buyer", price=Decimal("100.00"),
+                      currency="USD", sold_on=date(2026, 4, 1), deal=deal)
+    rest = block.pieces.get(first_serial=11)
+    blocks.block_retire(block=rest, actor=ops, quantity=5, beneficiary="Fuzz Lessee", purpose="GPU-hours",
+                        period_start=date(2026, 1, 1), period_end=date(2026, 3, 31))
 
 
 def ids() -> list[int]:
     """Every primary key in use in the project's own tables (a few hundred), sorted."""
     found = set()
     for model in apps.get_models():
-        if model._meta.app_label in {"core", "compliance", "screening", "issuance", "assets", "chain"}:
+        if model._meta.app_label in {"core", "compliance", "screening", "issuance", "assets", "chain",
+                                     "green"}:
             found.update(model.objects.values_list("pk", flat=True)[:50])
     return sorted(pk for pk in found if isinstance(pk, int))

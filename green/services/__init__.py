@@ -1,0 +1,1 @@
+"""Green services: one function per business action (docs/green.md)."""
