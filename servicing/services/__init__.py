@@ -1,0 +1,1 @@
+"""Servicing services: one function per business action (docs/servicing.md)."""
