@@ -8,6 +8,8 @@ import re
 from decimal import Decimal
 
 import pytest
+from eth_abi import encode
+from eth_utils import keccak
 
 from chain import txmanager
 from chain.models import ChainTransaction
@@ -203,7 +205,7 @@ def test_a_crash_between_batches_or_after_signing_resumes_and_pays_each_holder_o
 
 
 def test_a_failed_batch_is_retried_alone(issued, period, ops, ops2, monkeypatch):
-    """Batch 2's transaction reverts on chain (the Payout contract was emptied between its planning
+    """Batch 2's transaction reverts on chain (the Payout contract lost its funds between its planning
     and its sending): it fails alone, batch 1 stays paid; a retry sends it as a new attempt."""
     rpc = issued.rpc
     fund_treasury(issued, SENIOR_UNITS + JUNIOR_UNITS)
@@ -217,8 +219,10 @@ def test_a_failed_batch_is_retried_alone(issued, period, ops, ops2, monkeypatch)
     with pytest.raises(txmanager.Crash):
         payouts.payout_submit(distribution=senior, rpc=rpc)
     monkeypatch.setattr(txmanager, "_checkpoint", lambda at, tx: None)
-    held = issued.coin_balance(issued.payout.address)
-    issued.helper.agent("Payout", issued.payout.address, "withdraw", signer_address(), held)  # emptied
+    # the Payout contract's stablecoin balance vanishes (ERC20 _balances is slot 0 of MockStablecoin)
+    slot = keccak(encode(["address", "uint256"], [issued.payout.address, 0]))
+    rpc.call("anvil_setStorageAt", issued.coin.address, "0x" + slot.hex(), "0x" + "00" * 32)
+    assert issued.coin_balance(issued.payout.address) == 0
     payouts.payout_submit(distribution=senior, rpc=rpc)  # batch 2 is sent: it reverts
     payouts.payouts_follow(distribution=senior, rpc=rpc)
     failed = senior.batches.get(number=2)
