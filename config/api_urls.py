@@ -27,6 +27,7 @@ from screening.api.views import (
     ScreeningRunViewSet,
     WhitelistEntryViewSet,
 )
+from servicing.api.views import ROUTES as SERVICING_ROUTES
 
 router = DefaultRouter()
 router.register("auth/tokens", ApiTokenViewSet, basename="apitoken")  # the user's own API tokens
@@ -54,6 +55,8 @@ router.register("screening/whitelist", WhitelistEntryViewSet, basename="screenin
 for prefix, viewset, basename in ASSET_ROUTES:  # collateral and cash flows (assets app)
     router.register(prefix, viewset, basename=basename)
 for prefix, viewset, basename in CHAIN_ROUTES:  # transactions, contracts, snapshots (chain app, read-only)
+    router.register(prefix, viewset, basename=basename)
+for prefix, viewset, basename in SERVICING_ROUTES:  # periods, distributions, payouts (servicing app)
     router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [

@@ -20,6 +20,7 @@ AREAS = {
     "screening": "Screening",
     "assets": "Collateral and cash flows",
     "chain": "Chain",
+    "servicing": "Servicing",
     "core": "Audit trail",
     "rest_framework": "Authentication",
 }

@@ -1,0 +1,3 @@
+"""The servicing admin, one module per area (periods, distributions)."""
+
+from servicing.admin import distributions  # noqa: F401
