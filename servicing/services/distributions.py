@@ -5,12 +5,14 @@ entitlements (escrowing those not to be paid), approve, and decide escrow lines
 
 from __future__ import annotations
 
+import io
 import logging
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -38,6 +40,7 @@ from servicing.models import CollectionPeriod, Distribution, Entitlement, Escrow
 
 log = logging.getLogger(__name__)
 PARTS = ("interest", "principal", "residual")
+_WALLET = re.compile(r"0x[0-9a-f]{40}")
 FIELDS = ("period", "tranche", "currency", "interest", "principal", "residual", "amount", "state")
 State = Distribution.State
 
@@ -288,6 +291,29 @@ def cut_batches(wallets: list[str], size: int) -> list[list[str]]:
     return [ordered[i : i + size] for i in range(0, len(ordered), size)]
 
 
+def insert_entitlements(*, distribution: Distribution, rows: list[tuple]) -> None:
+    """COPY ``(wallet, investor id or None, balance, amount, batch id or None)`` rows into the
+    entitlements of ``distribution``: one round trip for 100,000 holders (bench/entitlements.py)."""
+    columns = ("distribution_id", "wallet", "investor_id", "balance", "amount", "batch_id", "paid_tx_hash")
+    buffer = io.StringIO()
+    for wallet, investor, balance, amount, batch in rows:
+        if not _WALLET.fullmatch(wallet):
+            raise InvalidInput(f"'{wallet}' is not a lower-case wallet address.", field="wallet")
+        buffer.write(
+            f"{distribution.pk}\t{wallet}\t{_null(investor)}\t{int(balance)}\t{int(amount)}"
+            f"\t{_null(batch)}\t\n"
+        )
+    with (
+        connection.cursor() as cur,
+        cur.cursor.copy(f"COPY {Entitlement._meta.db_table} ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        copy.write(buffer.getvalue())
+
+
+def _null(value) -> str:
+    return "\\N" if value is None else str(int(value))
+
+
 def distribution_entitle(
     *, distribution: Distribution, actor=None, batch_size: int | None = None, rpc: RPC | None = None
 ) -> Distribution:
@@ -329,22 +355,16 @@ def distribution_entitle(
         batch_of = {
             w: batch for batch, chunk in zip(batches, cut_batches(payable, size), strict=True) for w in chunk
         }
-        rows = Entitlement.objects.bulk_create(
-            [
-                Entitlement(
-                    distribution=locked,
-                    wallet=w,
-                    investor_id=owners.get(w),
-                    balance=balances[w],
-                    amount=shares[w],
-                    batch=batch_of.get(w),
-                )
+        insert_entitlements(
+            distribution=locked,
+            rows=[
+                (w, owners.get(w), balances[w], shares[w], batch_of[w].pk if w in batch_of else None)
                 for w in sorted(shares)
             ],
-            batch_size=5000,
         )
+        held = Entitlement.objects.filter(distribution=locked, wallet__in=list(reasons)).order_by("wallet")
         lines = EscrowLine.objects.bulk_create(
-            [EscrowLine(entitlement=e, reason_code=reasons[e.wallet]) for e in rows if e.wallet in reasons]
+            [EscrowLine(entitlement=e, reason_code=reasons[e.wallet]) for e in held]
         )
         audit_created_bulk(instances=batches, actor=actor, fields=("number", "recipients", "total", "state"))
         audit_created_bulk(instances=lines, actor=actor, fields=("reason_code", "state"))
