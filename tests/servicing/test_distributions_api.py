@@ -103,3 +103,25 @@ def test_compliance_decides_escrow_through_the_api_with_a_reason(api, entitled, 
     assert list(
         PayoutBatch.objects.filter(kind="escrow").values_list("number", "recipients", "total", "state")
     ) == [(2, 1, 40_000_000, "planned")]
+
+
+def test_the_admin_shows_distributions_batches_holders_and_escrow_with_their_buttons(
+    client, entitled, ops2, officer
+):
+    client.force_login(ops2)
+    page = client.get(f"/admin/servicing/distribution/{entitled.pk}/change/")
+    assert page.status_code == 200
+    assert b"/transition/approve/" in page.content  # ops2 did not create it
+    assert b"2 holders (0 paid)" in page.content and b"1 escrow lines" in page.content
+    for model in ("distribution", "entitlement", "escrowline", "payoutbatch"):
+        assert client.get(f"/admin/servicing/{model}/").status_code == 200
+    done = client.post(f"/admin/servicing/distribution/{entitled.pk}/transition/approve/", {"reason": ""})
+    assert done.status_code == 302
+    assert Distribution.objects.get(pk=entitled.pk).state == "approved"
+
+    client.force_login(officer)
+    line = EscrowLine.objects.get()
+    page = client.get(f"/admin/servicing/escrowline/{line.pk}/change/")
+    assert b"/transition/release/" in page.content and b"/transition/keep/" in page.content
+    client.post(f"/admin/servicing/escrowline/{line.pk}/transition/keep/", {"reason": "confirmed match"})
+    assert EscrowLine.objects.get(pk=line.pk).state == "kept"
