@@ -65,7 +65,10 @@ def follow_payouts() -> int:
     ids = list(
         Distribution.objects.filter(
             Q(state=Distribution.State.PAYING) | Q(batches__state=PayoutBatch.State.SUBMITTED)
-        ).distinct().order_by("id").values_list("id", flat=True)
+        )
+        .distinct()
+        .order_by("id")
+        .values_list("id", flat=True)
     )
     for pk in ids:
         payouts_follow(distribution=_distribution(pk))

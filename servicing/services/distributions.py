@@ -20,6 +20,7 @@ from eth_utils import to_checksum_address
 
 from chain import abi
 from chain.models import Contract, HolderSnapshot, IndexerCursor
+from chain.payouts import MAX_BATCH
 from chain.payouts import distribution_id as chain_distribution_id
 from chain.rpc import RPC, get_rpc
 from chain.services import call, to_base_units
@@ -325,8 +326,10 @@ def distribution_entitle(
     from servicing.services.payouts import default_batch_size
 
     require_system_or_perm(actor, "servicing.pay_distribution", doing="compute a distribution's entitlements")
-    rpc = rpc or get_rpc()
     size = batch_size or default_batch_size()
+    if not 1 <= size <= MAX_BATCH:
+        raise InvalidInput(f"Batch size {size} is outside 1..{MAX_BATCH}.", field="batch_size")
+    rpc = rpc or get_rpc()
     distribution = Distribution.objects.select_related("snapshot__contract").get(pk=distribution.pk)
     if distribution.state != State.SNAPSHOTTED:
         return distribution

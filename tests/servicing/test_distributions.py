@@ -259,3 +259,14 @@ def test_re_running_the_steps_changes_nothing(issued, period, ops):
     assert OutboxMessage.objects.filter(task="servicing.tasks.entitle_distribution").count() == 1
     snap = Distribution.objects.get(pk=senior.pk).snapshot
     assert (snap.total_supply, snap.holder_count) == (7_000_000 * TOKENS, 3)
+
+
+def test_a_batch_size_above_the_contracts_cap_is_refused(deal, ops):
+    period = approved_period(deal, date(2026, 12, 31))
+    [d] = svc.distributions_create(
+        period=period, payments={deal.tranches.get(seniority=1): {"interest": Decimal("1")}}, actor=ops
+    )
+    with pytest.raises(InvalidInput, match="Batch size 201 is outside 1..200") as refused:
+        svc.distribution_entitle(distribution=d, batch_size=201)
+    assert refused.value.field == "batch_size"
+    assert (Entitlement.objects.count(), PayoutBatch.objects.count()) == (0, 0)
