@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every benchmark against a throwaway PostgreSQL and Redis on loopback; one figure per line.
 # Usage: bash bench/run.sh [NAME...]   (make bench runs them all; names: allocation screening api
-# chain metering waterfall green). What the figures mean: bench/README.md.
+# chain metering waterfall green entitlements payout). What the figures mean: bench/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -29,7 +29,7 @@ export DJANGO_SETTINGS_MODULE=bench.settings
 .venv/bin/python manage.py migrate --noinput -v0
 
 FIGURES=$RUN_DIR/figures.txt
-WANT=" ${*:-allocation screening api chain metering waterfall green} "
+WANT=" ${*:-allocation screening api chain metering waterfall green entitlements payout} "
 want() { [[ "$WANT" == *" $1 "* ]]; }
 if want allocation; then
   echo "==> allocation: close the book of 10,000 subscriptions"
@@ -58,6 +58,14 @@ fi
 if want green; then
   echo "==> green: footprint of 17.5 million metering rows per lessee and month; overlap check on 1,000,000 blocks"
   .venv/bin/python -m bench.green | tee -a "$FIGURES"
+fi
+if want entitlements; then
+  echo "==> entitlements: one distribution to 100,000 holders"
+  .venv/bin/python -m bench.entitlements | tee -a "$FIGURES"
+fi
+if want payout; then
+  echo "==> payout: gas per holder and holders per batch of a distribution paid on anvil"
+  .venv/bin/python -m bench.payout_gas | tee -a "$FIGURES"
 fi
 echo "==> figures: $(date +%F), $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
 cat "$FIGURES"

@@ -57,7 +57,7 @@ for prefix, viewset, basename in ASSET_ROUTES:  # collateral and cash flows (ass
     router.register(prefix, viewset, basename=basename)
 for prefix, viewset, basename in CHAIN_ROUTES:  # transactions, contracts, snapshots (chain app, read-only)
     router.register(prefix, viewset, basename=basename)
-for prefix, viewset, basename in SERVICING_ROUTES:  # periods, funds, runs, waterfalls (servicing app)
+for prefix, viewset, basename in SERVICING_ROUTES:  # periods to payouts (servicing app)
     router.register(prefix, viewset, basename=basename)
 for prefix, viewset, basename in GREEN_ROUTES:  # certificates, issuance, retirements, sales (green app)
     router.register(prefix, viewset, basename=basename)

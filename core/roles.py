@@ -224,6 +224,17 @@ MATRIX[ISSUER_OPERATIONS] += _SERVICING_PERIODS_VIEW + [
     "servicing.reject_waterfallamendment"]
 MATRIX[COMPLIANCE_OFFICER] += _SERVICING_PERIODS_VIEW
 MATRIX[TRUSTEE_AUDITOR] += _SERVICING_PERIODS_VIEW + ["servicing.approve_collectionperiod"]
+# Servicing - distributions and payouts (servicing app): operations distribute an approved period,
+# a second person approves the entitlements for payment, operations pay and retry failed batches;
+# compliance decides escrowed entitlements; the trustee reads; an investor reads its own entitlements.
+_DISTRIBUTIONS_VIEW = [f"servicing.view_{m}" for m in ("distribution", "entitlement", "escrowline",
+                                                       "payoutbatch")]
+MATRIX[ISSUER_OPERATIONS] += _DISTRIBUTIONS_VIEW + [
+    "servicing.distribute_collectionperiod", "servicing.approve_distribution", "servicing.pay_distribution",
+    "servicing.retry_payoutbatch"]
+MATRIX[COMPLIANCE_OFFICER] += _DISTRIBUTIONS_VIEW + ["servicing.decide_escrowline"]
+MATRIX[TRUSTEE_AUDITOR] += _DISTRIBUTIONS_VIEW
+MATRIX[INVESTOR] += ["servicing.view_entitlement"]
 
 # Roles whose members work in the admin site (investors use the API and the portal).
 STAFF_ROLES = (ISSUER_OPERATIONS, COMPLIANCE_OFFICER, TRUSTEE_AUDITOR)

@@ -14,16 +14,25 @@ def current_list_versions() -> list[ListVersion]:
     return list(ListVersion.objects.filter(is_current=True).order_by("name"))
 
 
+BLOCKING_STATES = (ScreeningHit.State.CONFIRMED, ScreeningHit.State.PENDING)
+
+
 def blocking_hits(*, investor) -> QuerySet[ScreeningHit]:
     """Confirmed hits and hits still pending a decision, oldest first."""
     return (
         ScreeningHit.objects.filter(
             investor=investor,
-            state__in=[ScreeningHit.State.CONFIRMED, ScreeningHit.State.PENDING],
+            state__in=BLOCKING_STATES,
         )
         .select_related("entry__list_version", "alias")
         .order_by("created_at", "pk")
     )
+
+
+def blocked_investor_ids(investor_ids) -> set[int]:
+    """Of ``investor_ids``, those with a blocking hit (as :func:`blocking_hits`), in one query."""
+    return set(ScreeningHit.objects.filter(investor_id__in=investor_ids, state__in=BLOCKING_STATES)
+               .values_list("investor_id", flat=True).distinct())
 
 
 def list_versions_visible_to(user) -> QuerySet[ListVersion]:

@@ -220,7 +220,8 @@ SPECTACULAR_SETTINGS = {
             ("Screening", "Sanctions and PEP lists, screening runs, hits and the whitelist."),
             ("Collateral and cash flows", "Sites, devices, leases, metering, invoices, bank statements."),
             ("Chain", "Contracts, transactions, holder snapshots and reorg alerts."),
-            ("Servicing", "Collection periods, available funds, waterfall descriptions and runs."),
+            ("Servicing", "Collection periods, available funds, waterfall descriptions and runs, "
+             "distributions, entitlements and payouts."),
             ("Green attributes", "Certificate registries and blocks, issuance from generation, retirements, "
              "sales."),
             ("Audit trail", "Every transition and edit, read-only."),
@@ -288,6 +289,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "chain.tasks.index_events",
         "schedule": 30.0,
     },
+    # servicing distributions: batches, Paid events and finished distributions (docs/servicing.md)
+    "servicing-follow-payouts": {
+        "task": "servicing.tasks.follow_payouts",
+        "schedule": 60.0,
+    },
 }
 
 # The outbox (core/outbox.py; docs/operations.md): a side effect not done this long after it was
@@ -305,6 +311,8 @@ CHAIN_CONFIRMATIONS = env_int("CHAIN_CONFIRMATIONS", 2)
 CHAIN_RPC_TIMEOUT_SECONDS = env_int("CHAIN_RPC_TIMEOUT_SECONDS", 30, minimum=1)
 CHAIN_SIGNER_KEY_FILE = os.environ.get("CHAIN_SIGNER_KEY_FILE", "")
 CHAIN_EXPLORER_TX_URL = os.environ.get("CHAIN_EXPLORER_TX_URL", "")  # e.g. https://etherscan.io/tx/{hash}
+# Gas one payBatch may use; holders per batch follow from it (servicing.services.payouts, at most 200).
+SERVICING_PAYOUT_BATCH_GAS = env_int("SERVICING_PAYOUT_BATCH_GAS", 12_000_000, minimum=200_000)
 
 # Idempotency keys are kept this long; a retry after that is a new request.
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24, minimum=1)

@@ -1,3 +1,3 @@
-"""Servicing admin pages, one module per part of the app."""
+"""Servicing admin pages, one module per part of the app (periods, distributions)."""
 
-from servicing.admin import periods  # noqa: F401
+from servicing.admin import distributions, periods  # noqa: F401

@@ -1,5 +1,6 @@
 """The servicing app's API routes; config/api_urls.py registers them in its loop."""
 
+from servicing.api.distributions import DISTRIBUTION_ROUTES
 from servicing.api.periods import (
     AvailableFundsLineViewSet,
     CollectionPeriodViewSet,
@@ -18,4 +19,5 @@ ROUTES = [
     ("servicing/funds-lines", AvailableFundsLineViewSet, "availablefundsline"),
     ("servicing/descriptions", WaterfallDescriptionViewSet, "waterfalldescription"),
     ("servicing/amendments", WaterfallAmendmentViewSet, "waterfallamendment"),
+    *DISTRIBUTION_ROUTES,
 ]
