@@ -18,6 +18,7 @@ from issuance.models import Deal
 from servicing.models import AvailableFundsLine, CollectionPeriod, ServicingTerms, WaterfallRun
 from servicing.schedule import period_dates
 from servicing.services.common import action
+from servicing.services.distributions import distributions_create
 from servicing.services.funds import available_funds
 
 TERMS_FIELDS = (
@@ -256,12 +257,15 @@ def period_determine(
 @transaction.atomic
 def period_approve(*, period: CollectionPeriod, actor, reason: str = "") -> CollectionPeriod:
     """A second person approves the latest run: never one who determined the period; the trustee
-    role only where the deal's servicing terms allow it. The run's payments per tranche go on to
-    distributions."""
+    role only where the deal's servicing terms allow it. The run's payments per tranche become the
+    period's distributions in the same transaction, as a step of the approval (so a trustee who
+    may approve need not hold the permission to distribute); a period that pays nothing has none."""
     period = lock(CollectionPeriod, period.pk)
     run_transition(period, "approve", actor=actor, reason=reason, approved_by=actor)
-    payments = latest_run(period).tranche_payments()  # noqa: F841 - handed to distributions (next line)
-    # distributions_create(period=period, payments=payments, actor=actor)
+    payments = latest_run(period).tranche_payments()
+    if any(amount for parts in payments.values() for amount in parts.values()):
+        distributions_create(period=period, payments=payments, actor=None)
+        period.refresh_from_db()
     return period
 
 

@@ -8,10 +8,10 @@ import pytest
 
 from core.errors import GuardFailed, InvalidInput, MakerCheckerViolation, NotPermitted, TransitionNotAllowed
 from core.models import AuditEvent
-from servicing.models import AvailableFundsLine, CollectionPeriod, WaterfallRun
+from servicing.models import AvailableFundsLine, CollectionPeriod, Distribution, WaterfallRun
 from servicing.services.descriptions import waterfall_description_set
 from servicing.services.funds import funds_adjustment_approve, funds_adjustment_propose
-from servicing.services.periods import period_approve, period_determine, servicing_terms_set
+from servicing.services.periods import latest_run, period_approve, period_determine, servicing_terms_set
 from tests.servicing.builders import description, import_csv, make_abs_deal, with_periods
 from tests.servicing.test_available_funds import ENTRIES
 
@@ -146,7 +146,13 @@ def test_approval_by_a_second_person_only(ops, ops2, first, business_day):
     assert snapshot() == before
 
     approved = period_approve(period=first, actor=ops2)
-    assert (approved.state, approved.approved_by) == ("approved", ops2)
+
+    # Approval hands the run's payments to distributions at once: the period is distributing.
+    assert (approved.state, approved.approved_by) == ("distributing", ops2)
+    paid = {tranche.class_name: parts for tranche, parts in latest_run(first).tranche_payments().items()
+            if any(parts.values())}
+    assert {d.tranche.class_name: {"interest": d.interest, "principal": d.principal, "residual": d.residual}
+            for d in Distribution.objects.filter(period=first)} == paid
 
 
 def test_whoever_determined_any_run_may_not_approve(ops, ops2, first, business_day):
@@ -228,7 +234,7 @@ def test_determine_and_approve_through_the_api(ops, ops2, api, first, business_d
     own = api(ops).post(f"{url}/approve/", {}, format="json")
     assert (own.status_code, own.json()["error"]["code"]) == (403, "maker_checker")
     approved = api(ops2).post(f"{url}/approve/", {}, format="json")
-    assert (approved.status_code, approved.json()["state"]) == (200, "approved")
+    assert (approved.status_code, approved.json()["state"]) == (200, "distributing")
 
     runs = api(ops).get("/api/v1/servicing/runs/", {"period": first.pk}).json()["results"]
     assert [(r["number"], r["available_funds"]) for r in runs] == [(1, "363500.75")]
