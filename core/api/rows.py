@@ -18,6 +18,7 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import cache
 from itertools import chain
+from operator import itemgetter
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
@@ -203,20 +204,22 @@ def _is_plain_datetime(column: Column) -> bool:
 def render_rows(plan: tuple[Column, ...], rows) -> list[dict]:
     """Each ``.values()`` row as the API shows it (None stays None, as DRF does)."""
     fast_datetime = _iso_datetime(timezone.get_current_timezone())
-    steps = [(c.name, c.lookup, fast_datetime if _is_plain_datetime(c) else c.convert, c.currency_lookup)
-             for c in plan]
+    names = [c.name for c in plan]
+    lookups = [c.lookup for c in plan]
+    converted = [(i, fast_datetime if _is_plain_datetime(c) else c.convert)
+                 for i, c in enumerate(plan) if c.convert is not None and c.currency_lookup is None]
+    amounts = [(i, c.convert, c.currency_lookup) for i, c in enumerate(plan) if c.currency_lookup]
+    read = itemgetter(*lookups) if len(lookups) > 1 else (lambda row: (row[lookups[0]],))
     out = []
     for row in rows:
-        item = {}
-        for name, lookup, convert, currency in steps:
-            value = row[lookup]
-            if value is None or convert is None:
-                item[name] = value
-            elif currency is None:
-                item[name] = convert(value)
-            else:
-                item[name] = convert(value, row[currency])
-        out.append(item)
+        values = list(read(row))
+        for i, convert in converted:
+            if values[i] is not None:
+                values[i] = convert(values[i])
+        for i, convert, currency in amounts:
+            if values[i] is not None:
+                values[i] = convert(values[i], row[currency])
+        out.append(dict(zip(names, values, strict=True)))
     return out
 
 
