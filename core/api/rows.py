@@ -17,14 +17,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import cache
-from itertools import chain
 from operator import itemgetter
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.db.models.query import BaseIterable
-from django.db.models.sql.constants import MULTI
 from django.utils import timezone
 from rest_framework import ISO_8601, relations, serializers
 from rest_framework import fields as drf_fields
@@ -32,7 +29,6 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from core.api.money import MoneyField, money_value
-from core.fields import is_money_field
 from core.money import minor_unit
 
 # Field classes whose ``to_representation(value)`` depends on the value alone. A subclass qualifies
@@ -223,27 +219,6 @@ def render_rows(plan: tuple[Column, ...], rows) -> list[dict]:
     return out
 
 
-class _Rows(BaseIterable):
-    """``.values()`` rows without the money columns' read conversion (``core.money.canonical``),
-    which the row plan's money converter makes unneeded: it rounds the stored amount to its
-    currency itself. Every other column is read as ``.values()`` reads it."""
-
-    def __iter__(self):
-        query = self.queryset.query
-        compiler = query.get_compiler(self.queryset.db)
-        names = (list(query.selected) if query.selected
-                 else [*query.extra_select, *query.values_select, *query.annotation_select])
-        results = compiler.execute_sql(MULTI, chunked_fetch=self.chunked_fetch, chunk_size=self.chunk_size)
-        columns = [expression for expression, _, _ in compiler.select[:compiler.col_count]]
-        converters = {i: converter for i, converter in compiler.get_converters(columns).items()
-                      if not is_money_field(getattr(columns[i], "target", None))}
-        rows = chain.from_iterable(results)
-        if converters:
-            rows = compiler.apply_converters(rows, converters)
-        for row in rows:
-            yield dict(zip(names, row, strict=True))
-
-
 class RowListMixin:
     """``list`` reads the page with ``.values()`` through the serializer's row plan."""
 
@@ -258,7 +233,6 @@ class RowListMixin:
         if ordering is not None:  # a cursor needs its ordering columns in the row
             lookups += [f.lstrip("-") for f in ordering(request, queryset, self)]
         rows = queryset.values(*dict.fromkeys(lookups))
-        rows._iterable_class = _Rows
         page = self.paginate_queryset(rows)
         if page is None:
             return Response(render_rows(plan, rows))
