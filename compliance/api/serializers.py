@@ -20,6 +20,7 @@ from compliance.models import (
 from compliance.selectors import investors_visible_to
 from core import bounds
 from core.api.money import MoneySerializerMixin
+from core.api.transitions import TransitionRequestSerializer
 
 MAX_FIGURES = 20  # a regime names a handful (net assets, income, portfolio...)
 MAX_COUNTRIES = 300  # ISO 3166-1 has 249
@@ -118,8 +119,7 @@ class InvestorKycCaseSerializer(KycCaseSerializer):
         return data
 
 
-class KycTransitionSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+class KycTransitionSerializer(TransitionRequestSerializer):
     reason_code = serializers.ChoiceField(choices=ReasonCode.choices, required=False, allow_blank=True,
                                           default="")
 

@@ -47,7 +47,7 @@ from core.api.idempotency import idempotent
 from core.api.transitions import IDEMPOTENCY_PARAMETER, with_transition_actions
 from core.api.viewsets import ServiceBackedViewSet
 from core.errors import InvalidInput
-from core.transitions import transition_custom, transition_names
+from core.transitions import transition_names
 
 
 class InvestorFilter(filters.FilterSet):
@@ -143,22 +143,12 @@ class BeneficialOwnerViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelView
             actor=self.request.user, **serializer.validated_data)
 
 
-def _kyc_action(name: str, label: str):
-    def handler(self, request, pk=None):
-        case = self.get_object()
-        body = KycTransitionSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.kyc_case_transition(case=case, name=name, actor=request.user,
-                                     reason=body.validated_data["reason"],
-                                     reason_code=body.validated_data["reason_code"])
-        return Response(self.get_serializer(self.get_queryset().get(pk=case.pk)).data)
-
-    handler.__name__ = name
-    return action(detail=True, methods=["post"], url_path=name.replace("_", "-"))(
-        extend_schema(request=KycTransitionSerializer, summary=label.capitalize(),
-                      parameters=[IDEMPOTENCY_PARAMETER])(idempotent(handler)))
-
-
+@with_transition_actions(
+    KycCase, lambda obj, name, actor, reason, **options: services.kyc_case_transition(
+        case=obj, name=name, actor=actor, reason=reason, **options),
+    # every KYC action takes a reason code (used by those that declare one: reject, request_info)
+    bodies=dict.fromkeys(transition_names(KycCase), KycTransitionSerializer),
+)
 class KycCaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """KYC / KYB cases; each transition is a POST action (reason_code for rejections and information
     requests)."""
@@ -166,7 +156,7 @@ class KycCaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = KycCaseSerializer
     filterset_class = KycCaseFilter
     ordering_fields = ["created_at", "updated_at"]
-    service_checked_actions = (*transition_names(KycCase), "take")
+    service_checked_actions = ("take",)
 
     def get_queryset(self):
         return selectors.kyc_cases_visible_to(self.request.user)
@@ -190,11 +180,6 @@ class KycCaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def take(self, request, pk=None):
         case = services.kyc_case_assign(case=self.get_object(), actor=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=case.pk)).data)
-
-
-for _name in transition_names(KycCase):
-    _custom = transition_custom(KycCase, _name)
-    setattr(KycCaseViewSet, _name, _kyc_action(_name, _custom.get("label") or _name.replace("_", " ")))
 
 
 class DocumentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -302,7 +287,7 @@ class DealEligibilityViewSet(ServiceBackedViewSet):
 
     def get_queryset(self):
         return DealEligibility.objects.select_related("deal").filter(
-            deal__in=deals().visible_to(self.request.user).values("pk")).order_by("deal_id")
+            deal__in=deals().visible_to(self.request.user).values("pk"))
 
     def perform_update(self, serializer):
         data = {**DealEligibilitySerializer(serializer.instance).data, **serializer.validated_data}

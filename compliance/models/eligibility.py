@@ -35,6 +35,7 @@ class DealEligibility(models.Model):
 
     class Meta:
         verbose_name_plural = "deal eligibility"
+        ordering = ["deal_id"]  # one row per deal; lists page through them in deal order
         constraints = [
             models.CheckConstraint(condition=Q(minimum_subscription__isnull=True)
                                    | Q(minimum_subscription__gt=0),

@@ -14,11 +14,15 @@ serializer, a property) gets no plan, and its list uses the ordinary path.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
 from functools import cache
+from operator import itemgetter
 
+import psycopg
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models
+from django.db import connections, models
 from django.utils import timezone
 from rest_framework import ISO_8601, relations, serializers
 from rest_framework import fields as drf_fields
@@ -26,6 +30,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from core.api.money import MoneyField, money_value
+from core.money import minor_unit
 
 # Field classes whose ``to_representation(value)`` depends on the value alone. A subclass qualifies
 # only when it overrides neither ``to_representation`` nor ``get_attribute``: one that does may read
@@ -93,10 +98,51 @@ def _money_column(name: str, field: MoneyField, model: type[models.Model]) -> Co
     if amount is None or currency is None or amount[1].is_relation or currency[1].is_relation:
         return None
 
-    def convert(value, currency_code):
-        return field.to_representation(money_value(value, currency_code))
+    if getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING):
+        def convert(value, currency_code):
+            # MoneyField.to_representation for the common case (a column's Decimal, a currency),
+            # without its type checks: the amount with exactly the currency's decimals.
+            if currency_code and type(value) is Decimal:
+                return f"{value.quantize(_quantum(currency_code), rounding=ROUND_HALF_EVEN):f}"
+            return field.to_representation(money_value(value, currency_code))
+    else:
+        def convert(value, currency_code):
+            return field.to_representation(money_value(value, currency_code))
 
     return Column(name, amount[0], convert, currency_lookup=currency[0])
+
+
+@cache
+def _quantum(currency: str) -> Decimal:
+    return minor_unit(currency)
+
+
+# A column of these types already holds what the API field shows: DRF's conversion would return
+# an equal value (``str`` of a string, ``int`` of an int, ...).
+_SHOWN_AS_STORED = (
+    (drf_fields.CharField, (models.CharField, models.TextField)),
+    (drf_fields.ChoiceField, (models.CharField, models.TextField)),
+    (drf_fields.IntegerField, (models.IntegerField,)),
+    (drf_fields.BooleanField, (models.BooleanField,)),
+    (drf_fields.ReadOnlyField, (models.Field,)),
+)
+
+
+def _value_converter(field: drf_fields.Field, column: models.Field) -> Callable | None:
+    """``field.to_representation``, or an equivalent that costs less for this column's values
+    (None: the value as stored)."""
+    defining = _defining_class(type(field), "to_representation")
+    for drf_class, column_classes in _SHOWN_AS_STORED:
+        if defining is drf_class and isinstance(column, column_classes):
+            if drf_class is drf_fields.ChoiceField and not all(
+                    isinstance(key, str) for key in field.choice_strings_to_values.values()):
+                break
+            return None
+    if (defining is drf_fields.DateField and isinstance(column, models.DateField)
+            and not isinstance(column, models.DateTimeField)
+            and str(getattr(field, "format", api_settings.DATE_FORMAT)).lower() == ISO_8601):
+        return date.isoformat
+    return field.to_representation
 
 
 def _column(name: str, field: drf_fields.Field, model: type[models.Model]) -> Column | None:
@@ -114,7 +160,7 @@ def _column(name: str, field: drf_fields.Field, model: type[models.Model]) -> Co
     found = _lookup(model, field.source_attrs)
     if found is None or found[1].is_relation:
         return None
-    return Column(name, found[0], field.to_representation)
+    return Column(name, found[0], _value_converter(field, found[1]))
 
 
 @cache
@@ -155,21 +201,36 @@ def _is_plain_datetime(column: Column) -> bool:
 def render_rows(plan: tuple[Column, ...], rows) -> list[dict]:
     """Each ``.values()`` row as the API shows it (None stays None, as DRF does)."""
     fast_datetime = _iso_datetime(timezone.get_current_timezone())
-    steps = [(c.name, c.lookup, fast_datetime if _is_plain_datetime(c) else c.convert, c.currency_lookup)
-             for c in plan]
+    names = [c.name for c in plan]
+    lookups = [c.lookup for c in plan]
+    converted = [(i, fast_datetime if _is_plain_datetime(c) else c.convert)
+                 for i, c in enumerate(plan) if c.convert is not None and c.currency_lookup is None]
+    amounts = [(i, c.convert, c.currency_lookup) for i, c in enumerate(plan) if c.currency_lookup]
+    read = itemgetter(*lookups) if len(lookups) > 1 else (lambda row: (row[lookups[0]],))
     out = []
     for row in rows:
-        item = {}
-        for name, lookup, convert, currency in steps:
-            value = row[lookup]
-            if value is None or convert is None:
-                item[name] = value
-            elif currency is None:
-                item[name] = convert(value)
-            else:
-                item[name] = convert(value, row[currency])
-        out.append(item)
+        values = list(read(row))
+        for i, convert in converted:
+            if values[i] is not None:
+                values[i] = convert(values[i])
+        for i, convert, currency in amounts:
+            if values[i] is not None:
+                values[i] = convert(values[i], row[currency])
+        out.append(dict(zip(names, values, strict=True)))
     return out
+
+
+_TIMESTAMPTZ = psycopg.postgres.types["timestamptz"].oid
+_PSYCOPG_TIMESTAMPTZ_LOADER = psycopg.postgres.adapters.get_loader(_TIMESTAMPTZ, psycopg.pq.Format.TEXT)
+
+
+def _timestamps_read_by_psycopg(execute, sql, params, many, context):
+    """Read the page's timestamps with psycopg's own (compiled) loader instead of Django's, a Python
+    subclass that only replaces the zone by UTC, which the session's zone is already: about 4 µs
+    less per value, 0.4 ms on a page of 50 rows with two timestamps. The rows are only rendered,
+    each timestamp converted to the current zone (``_iso_datetime``)."""
+    context["cursor"].cursor.adapters.register_loader(_TIMESTAMPTZ, _PSYCOPG_TIMESTAMPTZ_LOADER)
+    return execute(sql, params, many, context)
 
 
 class RowListMixin:
@@ -186,7 +247,8 @@ class RowListMixin:
         if ordering is not None:  # a cursor needs its ordering columns in the row
             lookups += [f.lstrip("-") for f in ordering(request, queryset, self)]
         rows = queryset.values(*dict.fromkeys(lookups))
-        page = self.paginate_queryset(rows)
-        if page is None:
-            return Response(render_rows(plan, rows))
+        with connections[rows.db].execute_wrapper(_timestamps_read_by_psycopg):
+            page = self.paginate_queryset(rows)
+            if page is None:
+                return Response(render_rows(plan, rows))
         return self.get_paginated_response(render_rows(plan, page))

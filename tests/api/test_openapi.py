@@ -28,6 +28,18 @@ def test_the_schema_is_served_as_openapi_3(api, ops):
     assert "post" in paths["/api/v1/subscriptions/{id}/record-funding/"]
 
 
+def test_the_kyc_case_actions_document_their_body_summary_and_key(api, ops):
+    paths = api(ops).get("/api/schema/", {"format": "json"}).json()["paths"]
+
+    for path, summary in (("approve", "Approve"), ("reject", "Reject (a reason is required)"),
+                          ("request-information", "Request information (a reason is required)")):
+        operation = paths[f"/api/v1/kyc-cases/{{id}}/{path}/"]["post"]
+        assert operation["summary"] == summary
+        assert operation["requestBody"]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/KycTransitionRequest"}
+        assert [p["name"] for p in operation["parameters"] if p["in"] == "header"] == ["Idempotency-Key"]
+
+
 def test_an_investor_may_leave_out_the_investor_of_a_subscription(api, ops):
     schema = api(ops).get("/api/schema/", {"format": "json"}).json()
 
