@@ -188,6 +188,10 @@ MATRIX[TRUSTEE_AUDITOR] += _CHAIN_VIEW
 MATRIX[COMPLIANCE_OFFICER] += ["core.view_apitoken", "core.revoke_apitoken", "core.view_loginlock",
                                "core.unlock_loginlock", "axes.view_accessattempt", "otp_totp.view_totpdevice"]
 
+# Oversight: roles that read the compliance officers' review queue and case pages without acting
+# (no buttons, no forms; documents only with compliance.view_document, which they do not hold).
+OVERSIGHT_ROLES = (TRUSTEE_AUDITOR,)
+
 # Roles whose members work in the admin site (investors use the API and the portal).
 STAFF_ROLES = (ISSUER_OPERATIONS, COMPLIANCE_OFFICER, TRUSTEE_AUDITOR)
 
@@ -233,3 +237,8 @@ def sees_all(user) -> bool:
     if not user.is_authenticated:
         return False
     return user.is_superuser or bool(roles_of(user) & frozenset(STAFF_ROLES))
+
+
+def oversees(user) -> bool:
+    """A member of an oversight role (reads the review queue and case pages, read-only)."""
+    return bool(roles_of(user) & frozenset(OVERSIGHT_ROLES))
