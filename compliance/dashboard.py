@@ -70,7 +70,7 @@ def kyc_expiring(user, today) -> Figures:
     return Figures(rows=rows, empty=f"No KYC approval ends by {until.isoformat()}.",
                    link=admin_list(KycCase, state__exact=KycCase.State.APPROVED,
                                    refresh_due__gte=today.isoformat(), refresh_due__lte=until.isoformat()),
-                   link_text=f"{more}all {total:,} ending by {until.isoformat()}")
+                   link_text=f"{more}every approval ending by {until.isoformat()}")
 
 
 def register() -> None:
