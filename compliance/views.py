@@ -46,7 +46,8 @@ def queue(request):
     _reader(request)
     form = QueueFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():  # the page names the filter in error
-        return render(request, "compliance/queue.html", {"form": form, "rows": []}, status=400)
+        return render(request, "compliance/queue.html", {"form": form, "rows": [], "may": _may(request.user)},
+                      status=400)
     filters = form.cleaned_data if form.is_bound else {}
     cases = selectors.review_queue(
         state=filters.get("state") or "", risk=filters.get("risk") or "",

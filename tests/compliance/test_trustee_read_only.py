@@ -126,3 +126,10 @@ def test_operations_and_investors_still_do_not_open_the_queue(client, ops, inves
         assert client.get("/compliance/queue/").status_code == 403
         assert client.get(f"/compliance/cases/{case.pk}/").status_code == 403
     assert KycCase.objects.get(pk=case.pk).state == "in_review"
+
+
+def test_an_officer_with_a_bad_filter_is_not_told_the_queue_is_read_only(client, officer):
+    client.force_login(officer)
+    response = client.get("/compliance/queue/", {"older_than_days": "many"})
+    assert response.status_code == 400
+    assert 'id="read-only"' not in response.content.decode()
