@@ -235,6 +235,19 @@ class InvoicePaymentInline(ReadOnlyInline):
     show_change_link = False
 
 
+@admin.register(InvoicePayment)
+class InvoicePaymentAdmin(ReadOnlyAdmin):
+    """Cash received against invoices (the home page's collections link here), read-only: payments
+    are recorded on the invoice through the service."""
+
+    money_currency = "invoice.currency"
+    list_display = ["invoice", "value_date", "amount", "reference", "recorded_by", "recorded_at"]
+    list_filter = ["invoice__currency", "value_date"]
+    search_fields = ["invoice__number", "reference"]
+    list_select_related = ["invoice", "recorded_by"]
+    date_hierarchy = "value_date"
+
+
 @admin.register(Invoice)
 class InvoiceAdmin(TransitionAdmin):
     list_display = ["number", "kind", "lease", "period_start", "period_end", "total", "outstanding",

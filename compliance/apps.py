@@ -16,3 +16,8 @@ class ComplianceConfig(AppConfig):
         register_own_objects(Investor, investors_visible_to,
                              internal_fields=disclosure.INTERNAL_FIELDS["investor"])
         register_investor_text(disclosure.investor_text)
+
+        # The app's panels on the home page (core/dashboard.py).
+        from compliance import dashboard
+
+        dashboard.register()

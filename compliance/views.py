@@ -16,6 +16,7 @@ from compliance.forms import CaseDecisionForm, DocumentDecisionForm, HitDecision
 from compliance.models import Document, KycCase
 from core.errors import Refused
 from core.models import AuditEvent
+from core.roles import oversees
 from core.transitions import available_transitions, transition_custom
 
 REVIEWER = "compliance.review_kyccase"
@@ -26,12 +27,27 @@ def _officer(request) -> None:
         raise PermissionDenied("The review queue is for compliance officers.")
 
 
+def _reader(request) -> None:
+    """Officers work the queue; the trustee and auditors read it (oversight roles, core.roles)."""
+    if not (request.user.has_perm(REVIEWER) or oversees(request.user)):
+        raise PermissionDenied("The review queue is for compliance officers, and read-only for the "
+                               "trustee and auditors.")
+
+
+def _may(user) -> dict[str, bool]:
+    """What the page offers this user: officers' buttons and forms, document downloads."""
+    return {"review": user.has_perm(REVIEWER), "download": user.has_perm("compliance.view_document"),
+            "decide_document": user.has_perm("compliance.decide_document"),
+            "decide_hit": user.has_perm("screening.decide_screeninghit")}
+
+
 @login_required
 def queue(request):
-    _officer(request)
+    _reader(request)
     form = QueueFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():  # the page names the filter in error
-        return render(request, "compliance/queue.html", {"form": form, "rows": []}, status=400)
+        return render(request, "compliance/queue.html", {"form": form, "rows": [], "may": _may(request.user)},
+                      status=400)
     filters = form.cleaned_data if form.is_bound else {}
     cases = selectors.review_queue(
         state=filters.get("state") or "", risk=filters.get("risk") or "",
@@ -40,20 +56,21 @@ def queue(request):
     )
     now = timezone.now()
     rows = [(case, (now - case.created_at).days) for case in cases[:500]]
-    return render(request, "compliance/queue.html", {"form": form, "rows": rows})
+    return render(request, "compliance/queue.html", {"form": form, "rows": rows, "may": _may(request.user)})
 
 
 @login_required
 def case_detail(request, pk: int):
-    _officer(request)
+    _reader(request)
     try:
         case = selectors.case_page(pk)
     except KycCase.DoesNotExist:
         raise Http404 from None
+    may = _may(request.user)
     transitions = [
         (t, bool(transition_custom(KycCase, t.name).get("reason_code")))
         for t in available_transitions(case, request.user)
-    ]
+    ] if may["review"] else []
     history = (AuditEvent.objects.filter(content_type__model="kyccase", content_type__app_label="compliance",
                                          object_id=case.pk).select_related("actor").order_by("at", "id"))
     return render(request, "compliance/case_detail.html", {
@@ -61,6 +78,7 @@ def case_detail(request, pk: int):
         "hits": providers.screening().hits(case.investor),
         "decision_form": CaseDecisionForm(), "document_form": DocumentDecisionForm(),
         "hit_form": HitDecisionForm(), "age_days": (timezone.now() - case.created_at).days,
+        "may": may,
     })
 
 

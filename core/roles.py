@@ -235,6 +235,9 @@ MATRIX[ISSUER_OPERATIONS] += _DISTRIBUTIONS_VIEW + [
 MATRIX[COMPLIANCE_OFFICER] += _DISTRIBUTIONS_VIEW + ["servicing.decide_escrowline"]
 MATRIX[TRUSTEE_AUDITOR] += _DISTRIBUTIONS_VIEW
 MATRIX[INVESTOR] += ["servicing.view_entitlement"]
+# Oversight: roles that read the compliance officers' review queue and case pages without acting
+# (no buttons, no forms; documents only with compliance.view_document, which they do not hold).
+OVERSIGHT_ROLES = (TRUSTEE_AUDITOR,)
 
 # Roles whose members work in the admin site (investors use the API and the portal).
 STAFF_ROLES = (ISSUER_OPERATIONS, COMPLIANCE_OFFICER, TRUSTEE_AUDITOR)
@@ -281,3 +284,8 @@ def sees_all(user) -> bool:
     if not user.is_authenticated:
         return False
     return user.is_superuser or bool(roles_of(user) & frozenset(STAFF_ROLES))
+
+
+def oversees(user) -> bool:
+    """A member of an oversight role (reads the review queue and case pages, read-only)."""
+    return bool(roles_of(user) & frozenset(OVERSIGHT_ROLES))

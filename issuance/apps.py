@@ -14,3 +14,8 @@ class IssuanceConfig(AppConfig):
 
         register_deals(visible_to=selectors.deals_visible_to, investor_ids=selectors.deal_investor_ids)
         register_own_objects(Subscription, selectors.subscriptions_visible_to)
+
+        # The app's panels on the home page (core/dashboard.py).
+        from issuance import dashboard
+
+        dashboard.register()

@@ -13,3 +13,8 @@ class ScreeningConfig(AppConfig):
         register_screening(blockers=gate.screening_blockers, screen=services.screen_investor,
                            hit_counts=gate.hit_counts, hits=gate.investor_hits,
                            decide_hit=services.hit_decide)
+
+        # The app's panels on the home page (core/dashboard.py).
+        from screening import dashboard
+
+        dashboard.register()
