@@ -36,7 +36,11 @@ mkdir -p var/anvil
 # at most the last seconds; chain_demo then resets and redeploys); historical states are kept for
 # record-date snapshots. Blocks come every 2 s as well as with each transaction (mixed mining), so
 # sent transactions reach their confirmations without waiting for the next one.
-start_anvil "$RUN_DIR" --state var/anvil/state.json --state-interval 5 --preserve-historical-states \
+# A new chain starts on 1 April 2026, the day after the demo deal GCABS 2026-1 closed, so its tokens
+# are minted before the record dates load_demo_servicing pays (its clock then moves forward as blocks come).
+GENESIS=()
+if [ ! -f var/anvil/state.json ]; then GENESIS=(--timestamp 1775001600); fi
+start_anvil "$RUN_DIR" --state var/anvil/state.json --state-interval 5 --preserve-historical-states "${GENESIS[@]}" \
   --block-time 2 --mixed-mining
 .venv/bin/python manage.py migrate --noinput -v0
 .venv/bin/python manage.py collectstatic --noinput -v0
@@ -44,6 +48,7 @@ start_anvil "$RUN_DIR" --state var/anvil/state.json --state-interval 5 --preserv
 .venv/bin/python manage.py load_demo_assets
 .venv/bin/python manage.py load_demo_green
 .venv/bin/python manage.py chain_demo
+.venv/bin/python manage.py load_demo_servicing
 
 .venv/bin/celery -A config worker --loglevel=INFO --concurrency=1 -B \
   --schedule="$RUN_DIR/celerybeat-schedule" >var/celery.log 2>&1 &

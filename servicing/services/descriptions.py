@@ -98,13 +98,15 @@ def _refuse_invalid(deal: Deal, description) -> None:
 
 @transaction.atomic
 def waterfall_description_set(*, deal: Deal, description: dict, actor) -> WaterfallDescription:
-    """Store or replace the description of a deal not yet issued (version 1, then one more per change)."""
+    """Store or replace the description of a deal not yet issued (version 1, then one more per change).
+    A deal issued without one (before it was serviced here) gets its first version the same way;
+    every later change of an issued deal's description is an amendment a second person approves."""
     exists = WaterfallDescription.objects.filter(deal=deal).exists()
     require_perm(actor, f"servicing.{'change' if exists else 'add'}_waterfalldescription",
                  doing="describe a deal's waterfall")
     deal = lock(type(deal), deal.pk)  # the deal first, then its description
     existing = WaterfallDescription.objects.select_for_update().filter(deal=deal).first()
-    if deal.state not in EDITABLE_STATES:
+    if existing is not None and deal.state not in EDITABLE_STATES:
         raise Refused(
             f"Deal '{deal}' is {deal.get_state_display()}: its waterfall changes only through an "
             "amendment that a second person approves."

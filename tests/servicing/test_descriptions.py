@@ -207,3 +207,14 @@ def test_a_patch_replaces_the_description_and_an_empty_patch_changes_nothing(ops
         "Renamed",
     )
     assert AuditEvent.objects.filter(content_type__model="waterfalldescription", action="update").count() == 1
+
+
+def test_a_deal_issued_without_a_description_gets_its_first_one(ops, officer, deal, investor, other_investor):
+    issued = issue(deal, ops=ops, officer=officer, investor=investor, other_investor=other_investor)
+
+    stored = waterfall_description_set(deal=issued, description=description(), actor=ops)
+
+    assert (stored.version, stored.deal_id) == (1, issued.pk)
+    with pytest.raises(Refused, match="is issued: its waterfall changes only through an amendment"):
+        waterfall_description_set(deal=issued, description=description(name="x"), actor=ops)
+    assert WaterfallDescription.objects.get().version == 1

@@ -1,0 +1,143 @@
+"""Service the demo deal GCABS 2026-1 (run by ``make demo`` after ``chain_demo``): its servicing
+terms, waterfall, quarterly periods and a camt.053 of lease receipts from April to September 2026;
+period 1 determined, approved by a second person and paid on the local chain to the holders of
+record; period 2 determined and waiting for its approval.
+
+Idempotent: does nothing once period 1 has distributions. The local chain starts on 1 April 2026
+(``scripts/demo.sh`` gives anvil that genesis time), so the tokens are minted before the record
+dates; the command moves the chain's clock to the end of period 1's record date (anvil only) to
+take the snapshot, as the real chain's clock would have moved.
+"""
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.management.base import BaseCommand
+
+from assets.camt053 import ParsedEntry, build_camt053
+from assets.models import Invoice
+from assets.services import bank
+from chain import abi
+from chain.indexer import Indexer
+from chain.models import Contract
+from chain.rpc import get_rpc
+from chain.signer import signer_address
+from chain.txmanager import send, wait_mined
+from issuance.models import Deal
+from servicing.models import CollectionPeriod, Distribution
+from servicing.services import distributions, payouts
+from servicing.services.descriptions import waterfall_description_set
+from servicing.services.periods import period_approve, period_determine, periods_generate, servicing_terms_set
+
+DEAL = "GCABS 2026-1"
+ACCOUNT = "SG12HELI0000000000000001"  # the SPV's collection account in the demo bank statements
+POOL = Decimal("52000000.00")  # pool balance entered at each determination (demo figure)
+
+
+def description(deal: Deal) -> dict:
+    """Senior fees, interest A -> B -> C, a reserve at 1 % of the pool, principal sequential."""
+    tranches = [{"name": t.class_name, "kind": "debt", "balance": str(t.original_principal),
+                 "rate": str(t.coupon_rate), "day_count": t.day_count}
+                for t in deal.tranches.order_by("seniority")]
+    names = [t["name"] for t in tranches]
+    return {
+        "format": 1, "currency": deal.currency, "rounding": "half_even",
+        "closing_date": deal.closing_date.isoformat(),
+        "original_pool_balance": str(sum(t.original_principal for t in deal.tranches.all())),
+        "tranches": tranches,
+        "fees": [{"name": "trustee", "amount": "7500.00"},
+                 {"name": "servicer", "rate": "0.005", "base": "pool", "day_count": "ACT/360"}],
+        "accounts": [{"name": "reserve", "kind": "reserve",
+                      "target": {"fraction": "0.01", "of": "current_pool"}, "floor": "100000.00"}],
+        "steps": [
+            {"kind": "pay_fee", "fees": ["trustee", "servicer"], "label": "Senior fees"},
+            *({"kind": "pay_interest", "tranches": [name], "label": f"{name} interest"} for name in names),
+            {"kind": "fund_reserve", "account": "reserve", "label": "Reserve top-up"},
+            {"kind": "pay_principal", "tranches": names, "label": "Principal, sequential"},
+        ],
+    }
+
+
+class Command(BaseCommand):
+    help = "Service the demo deal: one period distributed and paid on the local chain, the next determined."
+
+    def handle(self, *args, **options):
+        deal = Deal.objects.filter(name=DEAL).first()
+        if deal is None or settings.CHAIN_ID != 31337:
+            self.stderr.write("load_demo_servicing needs the demo data and the local anvil chain.")
+            return
+        first = CollectionPeriod.objects.filter(deal=deal, number=1).first()
+        if first is not None and Distribution.objects.filter(period=first).exists():
+            self.stdout.write(f"{DEAL}: servicing demo already loaded.")
+            return
+        ops, ops2 = User.objects.get(username="ops"), User.objects.get(username="ops2")
+        servicing_terms_set(deal=deal, actor=ops, calendar_codes=["SG"], collection_account=ACCOUNT)
+        waterfall_description_set(deal=deal, description=description(deal), actor=ops)
+        periods_generate(deal=deal, actor=ops)
+        self._receipts(ops)
+        first, second = CollectionPeriod.objects.filter(deal=deal).order_by("number")[:2]
+
+        period_determine(period=first, actor=ops, pool_balance=POOL)
+        period_approve(period=first, actor=ops2)
+        rpc = get_rpc()
+        self._end_of_day(rpc, first.record_date)
+        for distribution in Distribution.objects.filter(period=first).order_by("tranche__seniority"):
+            self._pay(distribution, ops, ops2, rpc)
+        first.refresh_from_db()
+        self.stdout.write(f"{DEAL} period 1 ({first.start} to {first.end}): {first.get_state_display()}")
+
+        period_determine(period=second, actor=ops, pool_balance=POOL)
+        second.refresh_from_db()
+        self.stdout.write(f"{DEAL} period 2 ({second.start} to {second.end}): {second.get_state_display()}, "
+                          "waiting for a second person's approval")
+
+    def _receipts(self, ops) -> None:
+        """Each lease's invoice paid on the 5th of the following month, April to September 2026."""
+        invoices = (Invoice.objects.filter(kind=Invoice.Kind.INVOICE, period_start__gte=date(2026, 3, 1),
+                                           period_start__lte=date(2026, 8, 1))
+                    .select_related("lease__lessee").order_by("period_start", "number"))
+        entries = []
+        for n, invoice in enumerate(invoices, start=1):
+            booked = invoice.period_end + timedelta(days=5)
+            entries.append(ParsedEntry(f"HSBC-DEMO-{n:04d}", booked, None, "CRDT", invoice.total,
+                                       invoice.currency, f"E2E-{invoice.number}",
+                                       invoice.lease.lessee.legal_name, "", invoice.number))
+        data = build_camt053(statement_id="HSBC-STMT-2026-04-09", account=ACCOUNT, currency="USD",
+                             from_date=date(2026, 4, 1), to_date=date(2026, 9, 30),
+                             opening_balance=Decimal("0.00"), entries=entries)
+        bank.bank_statement_import(data=data, actor=ops, filename="camt053-2026-04-09.xml")
+
+    def _end_of_day(self, rpc, day: date) -> None:
+        """Move the local chain's clock past ``day`` and make its last block final in the index."""
+        midnight = int(datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=UTC).timestamp())
+        latest = int(rpc.get_block("latest")["timestamp"], 16)
+        if latest < midnight:
+            rpc.call("evm_setNextBlockTimestamp", hex(midnight))
+        for _ in range(settings.CHAIN_CONFIRMATIONS + 1):
+            rpc.call("evm_mine")
+        Indexer(rpc=rpc).run()
+
+    def _pay(self, distribution: Distribution, ops, ops2, rpc) -> None:
+        distributions.distribution_snapshot(distribution=distribution, rpc=rpc)
+        distributions.distribution_entitle(distribution=distribution, rpc=rpc)
+        distribution.refresh_from_db()
+        self._top_up_treasury(distribution, rpc)
+        distributions.distribution_approve(distribution=distribution, actor=ops2)
+        distributions.distribution_pay(distribution=distribution, actor=ops)
+        payouts.payout_submit(distribution=distribution, actor=ops, rpc=rpc)
+        for _ in range(settings.CHAIN_CONFIRMATIONS + 1):
+            rpc.call("evm_mine")
+        Indexer(rpc=rpc).run()
+        distribution = payouts.payouts_follow(distribution=distribution, rpc=rpc)
+        self.stdout.write(f"  {distribution}: {distribution.get_state_display()}")
+
+    def _top_up_treasury(self, distribution: Distribution, rpc) -> None:
+        """The demo treasury (the signer) receives the distribution's stablecoin from the mock coin."""
+        coin = Contract.objects.get(chain_id=settings.CHAIN_ID, kind=Contract.Kind.STABLECOIN)
+        tx = send(key=f"demo:treasury-top-up:{distribution.pk}", purpose="demo treasury top-up",
+                  to=coin.address, data=abi.encode_call("MockStablecoin", "mint", signer_address(),
+                                       distribution.amount_base_units),
+                  rpc=rpc)
+        wait_mined(tx, rpc=rpc)
