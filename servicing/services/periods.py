@@ -265,7 +265,7 @@ def period_approve(*, period: CollectionPeriod, actor, reason: str = "") -> Coll
     payments = latest_run(period).tranche_payments()
     if any(amount for parts in payments.values() for amount in parts.values()):
         distributions_create(period=period, payments=payments, actor=None)
-        period.refresh_from_db()
+        return CollectionPeriod.objects.get(pk=period.pk)
     return period
 
 

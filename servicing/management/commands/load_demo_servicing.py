@@ -3,7 +3,8 @@ terms, waterfall, quarterly periods and a camt.053 of lease receipts from April 
 period 1 determined, approved by a second person and paid on the local chain to the holders of
 record; period 2 determined and waiting for its approval.
 
-Idempotent: does nothing once period 1 has distributions. The local chain starts on 1 April 2026
+Idempotent: each step runs only when its rows are not there yet, so a re-run finishes what an
+interrupted one started. The local chain starts on 1 April 2026
 (``scripts/demo.sh`` gives anvil that genesis time), so the tokens are minted before the record
 dates; the command moves the chain's clock to the end of period 1's record date (anvil only) to
 take the snapshot, as the real chain's clock would have moved.
@@ -17,7 +18,7 @@ from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
 
 from assets.camt053 import ParsedEntry, build_camt053
-from assets.models import Invoice
+from assets.models import BankStatement, Invoice
 from assets.services import bank
 from chain import abi
 from chain.indexer import Indexer
@@ -26,7 +27,7 @@ from chain.rpc import get_rpc
 from chain.signer import signer_address
 from chain.txmanager import send, wait_mined
 from issuance.models import Deal
-from servicing.models import CollectionPeriod, Distribution
+from servicing.models import CollectionPeriod, Distribution, ServicingTerms, WaterfallDescription
 from servicing.services import distributions, payouts
 from servicing.services.descriptions import waterfall_description_set
 from servicing.services.periods import period_approve, period_determine, periods_generate, servicing_terms_set
@@ -34,6 +35,7 @@ from servicing.services.periods import period_approve, period_determine, periods
 DEAL = "GCABS 2026-1"
 ACCOUNT = "SG12HELI0000000000000001"  # the SPV's collection account in the demo bank statements
 POOL = Decimal("52000000.00")  # pool balance entered at each determination (demo figure)
+STATEMENT = "HSBC-STMT-2026-04-09"
 
 
 def description(deal: Deal) -> dict:
@@ -68,28 +70,30 @@ class Command(BaseCommand):
         if deal is None or settings.CHAIN_ID != 31337:
             self.stderr.write("load_demo_servicing needs the demo data and the local anvil chain.")
             return
-        first = CollectionPeriod.objects.filter(deal=deal, number=1).first()
-        if first is not None and Distribution.objects.filter(period=first).exists():
-            self.stdout.write(f"{DEAL}: servicing demo already loaded.")
-            return
         ops, ops2 = User.objects.get(username="ops"), User.objects.get(username="ops2")
-        servicing_terms_set(deal=deal, actor=ops, calendar_codes=["SG"], collection_account=ACCOUNT)
-        waterfall_description_set(deal=deal, description=description(deal), actor=ops)
+        if not ServicingTerms.objects.filter(deal=deal).exists():
+            servicing_terms_set(deal=deal, actor=ops, calendar_codes=["SG"], collection_account=ACCOUNT)
+        if not WaterfallDescription.objects.filter(deal=deal).exists():
+            waterfall_description_set(deal=deal, description=description(deal), actor=ops)
         periods_generate(deal=deal, actor=ops)
-        self._receipts(ops)
+        if not BankStatement.objects.filter(statement_id=STATEMENT).exists():
+            self._receipts(ops)
         first, second = CollectionPeriod.objects.filter(deal=deal).order_by("number")[:2]
 
-        period_determine(period=first, actor=ops, pool_balance=POOL)
-        period_approve(period=first, actor=ops2)
+        if first.state in (CollectionPeriod.State.OPEN, CollectionPeriod.State.COLLECTING):
+            period_determine(period=first, actor=ops, pool_balance=POOL)
+        if CollectionPeriod.objects.get(pk=first.pk).state == CollectionPeriod.State.DETERMINED:
+            period_approve(period=first, actor=ops2)
         rpc = get_rpc()
         self._end_of_day(rpc, first.record_date)
         for distribution in Distribution.objects.filter(period=first).order_by("tranche__seniority"):
             self._pay(distribution, ops, ops2, rpc)
-        first.refresh_from_db()
+        first = CollectionPeriod.objects.get(pk=first.pk)
         self.stdout.write(f"{DEAL} period 1 ({first.start} to {first.end}): {first.get_state_display()}")
 
-        period_determine(period=second, actor=ops, pool_balance=POOL)
-        second.refresh_from_db()
+        if second.state in (CollectionPeriod.State.OPEN, CollectionPeriod.State.COLLECTING):
+            period_determine(period=second, actor=ops, pool_balance=POOL)
+        second = CollectionPeriod.objects.get(pk=second.pk)
         self.stdout.write(f"{DEAL} period 2 ({second.start} to {second.end}): {second.get_state_display()}, "
                           "waiting for a second person's approval")
 
@@ -104,7 +108,7 @@ class Command(BaseCommand):
             entries.append(ParsedEntry(f"HSBC-DEMO-{n:04d}", booked, None, "CRDT", invoice.total,
                                        invoice.currency, f"E2E-{invoice.number}",
                                        invoice.lease.lessee.legal_name, "", invoice.number))
-        data = build_camt053(statement_id="HSBC-STMT-2026-04-09", account=ACCOUNT, currency="USD",
+        data = build_camt053(statement_id=STATEMENT, account=ACCOUNT, currency="USD",
                              from_date=date(2026, 4, 1), to_date=date(2026, 9, 30),
                              opening_balance=Decimal("0.00"), entries=entries)
         bank.bank_statement_import(data=data, actor=ops, filename="camt053-2026-04-09.xml")
@@ -120,12 +124,16 @@ class Command(BaseCommand):
         Indexer(rpc=rpc).run()
 
     def _pay(self, distribution: Distribution, ops, ops2, rpc) -> None:
+        """Each step runs when the distribution is at it (the services do nothing past their step)."""
+        State = Distribution.State
         distributions.distribution_snapshot(distribution=distribution, rpc=rpc)
         distributions.distribution_entitle(distribution=distribution, rpc=rpc)
-        distribution.refresh_from_db()
-        self._top_up_treasury(distribution, rpc)
-        distributions.distribution_approve(distribution=distribution, actor=ops2)
-        distributions.distribution_pay(distribution=distribution, actor=ops)
+        distribution = Distribution.objects.get(pk=distribution.pk)
+        if distribution.state == State.ENTITLED:
+            self._top_up_treasury(distribution, rpc)
+            distributions.distribution_approve(distribution=distribution, actor=ops2)
+        if Distribution.objects.get(pk=distribution.pk).state == State.APPROVED:
+            distributions.distribution_pay(distribution=distribution, actor=ops)
         payouts.payout_submit(distribution=distribution, actor=ops, rpc=rpc)
         for _ in range(settings.CHAIN_CONFIRMATIONS + 1):
             rpc.call("evm_mine")
