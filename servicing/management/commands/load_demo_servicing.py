@@ -146,6 +146,6 @@ class Command(BaseCommand):
         coin = Contract.objects.get(chain_id=settings.CHAIN_ID, kind=Contract.Kind.STABLECOIN)
         tx = send(key=f"demo:treasury-top-up:{distribution.pk}", purpose="demo treasury top-up",
                   to=coin.address, data=abi.encode_call("MockStablecoin", "mint", signer_address(),
-                                       distribution.amount_base_units),
+                                       int(distribution.amount_base_units)),
                   rpc=rpc)
         wait_mined(tx, rpc=rpc)
