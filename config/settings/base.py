@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "assets",
     "chain",
     "servicing",
+    # reconciliation: cash matching and the exceptions queue (above servicing)
+    "reconciliation",
 ]
 
 MIDDLEWARE = [
