@@ -100,8 +100,6 @@ def _rows_text(rows: pd.Series) -> pd.Series:
 def _joined(frame: pd.DataFrame, by: list[str], column: str) -> pd.Series:
     """The ``column`` values of each group, ``;``-separated, in row order (small frames only:
     the duplicates)."""
-    if frame.empty:
-        return pd.Series(dtype=object)
     ordered = frame.sort_values(ROW)
     return ordered.groupby(by, sort=False, dropna=False)[column].agg(lambda s: ";".join(map(str, s)))
 
@@ -124,19 +122,22 @@ def _duplicates(
     e_in = e.merge(dup_keys, on=ident, how="left")["_dup"].fillna(False).to_numpy(dtype=bool)
     a_in = a.merge(dup_keys, on=ident, how="left")["_dup"].fillna(False).to_numpy(dtype=bool)
     e_d, a_d = e[e_in], a[a_in]
-    sides = []
+    out = dup_keys.drop(columns="_dup")
     for name, part in (("expected", e_d), ("actual", a_d)):
+        if part.empty:
+            continue
         grouped = part.groupby(ident, sort=False, dropna=False)
-        sides.append(
-            pd.DataFrame(
-                {
-                    f"{name}_amount": grouped[AMOUNT].sum(),
-                    f"{name}_count": grouped.size(),
-                    f"{name}_rows": _joined(part, ident, ROW),
-                }
-            )
-        )
-    out = dup_keys.drop(columns="_dup").set_index(ident).join(sides[0]).join(sides[1]).reset_index()
+        agg = pd.DataFrame(
+            {
+                f"{name}_amount": grouped[AMOUNT].sum(),
+                f"{name}_count": grouped.size(),
+                f"{name}_rows": _joined(part, ident, ROW),
+            }
+        ).reset_index()
+        out = out.merge(agg, on=ident, how="left")
+    for name in ("expected", "actual"):
+        if f"{name}_count" not in out:
+            out[f"{name}_count"], out[f"{name}_rows"], out[f"{name}_amount"] = 0, "", 0
     for name in ("expected", "actual"):
         out[f"{name}_count"] = out[f"{name}_count"].fillna(0).astype("int64")
         out[f"{name}_rows"] = out[f"{name}_rows"].fillna("")

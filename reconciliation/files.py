@@ -12,6 +12,8 @@ and column, and nothing is reconciled until both files are clean.
 from __future__ import annotations
 
 import csv
+import warnings
+import warnings
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -52,9 +54,15 @@ def read_side(path: str | Path, *, keys: list[str], amount: str) -> Side:
     """Read one file; raise :class:`FileProblem` naming the file, line and column of every bad cell."""
     name = Path(path).name
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False, encoding="utf-8")
+        with warnings.catch_warnings():
+            # More fields than the header on the first data row: pandas would cut the row and warn.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False,
+                                encoding="utf-8", index_col=False)
     except FileNotFoundError:
         raise FileProblem([f"{name}: no such file"]) from None
+    except pd.errors.ParserWarning:
+        raise FileProblem([f"{name}: not readable CSV: line 2 has more fields than the header"]) from None
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         raise FileProblem([f"{name}: not readable CSV: {str(exc).strip()}"]) from None
     missing = [c for c in (*keys, amount) if c not in frame.columns]

@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='bankentrymatch',
             name='rule',
-            field=models.CharField(blank=True, help_text='The matching rule that made it (reference, lessee_amount, ..., manual).', max_length=32),
+            field=models.CharField(blank=True, help_text='The matching rule that made it (reference, ..., manual).', max_length=32),
         ),
         migrations.AddField(
             model_name='bankentrymatch',

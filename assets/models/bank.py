@@ -155,7 +155,7 @@ class BankEntryMatch(models.Model):
     invoice = models.ForeignKey("assets.Invoice", on_delete=models.PROTECT, related_name="matches")
     amount = money_field()
     rule = models.CharField(max_length=32, blank=True,
-                            help_text="The matching rule that made it (reference, lessee_amount, ..., manual).")
+                            help_text="The matching rule that made it (reference, ..., manual).")
     source = models.CharField(max_length=100, blank=True,
                               help_text="What made it: the automatic matching run or the manual match.")
     payment = models.OneToOneField("assets.InvoicePayment", null=True, blank=True, on_delete=models.SET_NULL,

@@ -10,8 +10,10 @@ from assets.services import bank, invoicing
 from tests.assets.builders import make_counterparty, make_gpu_server, make_lease
 
 ISSUED = date(2026, 11, 1)  # due 2026-12-01 (30 days)
-HEADER = ("account,statement_id,bank_reference,booking_date,value_date,amount,currency,counterparty_name,"
-          "remittance_info")
+HEADER = (
+    "account,statement_id,bank_reference,booking_date,value_date,amount,currency,counterparty_name,"
+    "remittance_info"
+)
 
 
 class Book:
