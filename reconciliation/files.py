@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import warnings
-import warnings
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
