@@ -20,6 +20,7 @@ from core.accounts.api import ApiTokenViewSet, SignInView
 from core.api.fx import ROUTES as FX_ROUTES
 from core.api.views import AuditEventViewSet
 from issuance.api.views import DealViewSet, SPVViewSet, SubscriptionViewSet, TrancheViewSet
+from reconciliation.api.views import ROUTES as RECONCILIATION_ROUTES
 from screening.api.views import (
     ListEntryViewSet,
     ListVersionViewSet,
@@ -54,6 +55,8 @@ router.register("screening/whitelist", WhitelistEntryViewSet, basename="screenin
 for prefix, viewset, basename in ASSET_ROUTES:  # collateral and cash flows (assets app)
     router.register(prefix, viewset, basename=basename)
 for prefix, viewset, basename in CHAIN_ROUTES:  # transactions, contracts, snapshots (chain app, read-only)
+    router.register(prefix, viewset, basename=basename)
+for prefix, viewset, basename in RECONCILIATION_ROUTES:  # cash matching and the exceptions queue
     router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
