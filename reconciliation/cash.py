@@ -21,8 +21,8 @@ Rules, each on what the earlier ones left (docs/reconciliation.md):
    around the due date; beyond the outstanding is a credit, a shortfall stays on the invoice;
 4. ``several_invoices``: 2 to ``MAX_SUBSET`` of the lessee's ``MAX_CANDIDATES`` oldest open invoices
    adding up exactly to the entry;
-5. ``partial``: an entry smaller than the outstanding of the lessee's oldest open invoice pays part
-   of it (several receipts paying one invoice).
+5. ``partial``: an entry smaller than what one of the lessee's ``PARTIAL_CANDIDATES`` oldest open
+   invoices has outstanding pays part of the oldest such (several receipts paying one invoice).
 
 An entry or invoice is never applied beyond its amount or outstanding, nor across currencies.
 What is left of an entry gets an exception type: ``currency_mismatch`` (it quotes an invoice in
@@ -41,6 +41,7 @@ import pandas as pd
 RULES = ("reference", "lessee_amount", "lessee_tolerance", "several_invoices", "partial")
 MAX_CANDIDATES = 8
 MAX_SUBSET = 4
+PARTIAL_CANDIDATES = 16
 NO_LESSEE = -1
 
 
@@ -268,17 +269,20 @@ def _by_subset(s: _State) -> None:
 
 
 def _partial(s: _State) -> None:
-    """Rule 5: an entry smaller than the outstanding of its lessee's oldest open invoice pays part
-    of it; entries are taken in order while the invoice has room for the whole entry."""
+    """Rule 5: an entry smaller than what an open invoice of its lessee has outstanding pays part of
+    it: the oldest such among the lessee's ``PARTIAL_CANDIDATES`` oldest open invoices; entries are
+    taken in order while the invoice has room for the whole entry."""
     e, i = s.fresh_entries(), s.open_invoices()
     if e.empty or i.empty:
         return
-    oldest = i.sort_values(["due", "id"]).drop_duplicates(["lessee", "currency"])
+    i = i.sort_values(["due", "id"])
+    i = i[i.groupby(["lessee", "currency"]).cumcount() < PARTIAL_CANDIDATES]
     pairs = e.rename(columns={"id": "entry"})[["entry", "lessee", "currency", "amount", "order"]].merge(
-        oldest.rename(columns={"id": "invoice"})[["invoice", "lessee", "currency", "outstanding"]],
+        i.rename(columns={"id": "invoice"})[["invoice", "lessee", "currency", "outstanding", "due"]],
         on=["lessee", "currency"],
     )
-    pairs = pairs[pairs["amount"] < pairs["outstanding"]].sort_values("order")
+    pairs = pairs[pairs["amount"] < pairs["outstanding"]].sort_values(["order", "due", "invoice"])
+    pairs = pairs.drop_duplicates("entry").sort_values("order")
     before = pairs.groupby("invoice")["amount"].cumsum() - pairs["amount"]
     pairs = pairs[(pairs["outstanding"] - before) >= pairs["amount"]]
     s.take(pairs, "partial")
