@@ -307,7 +307,27 @@ def _leftovers(s: _State, quoted: pd.DataFrame) -> pd.DataFrame:
     return left[["entry", "amount", "type"]].reset_index(drop=True)
 
 
+def _typed(entries: pd.DataFrame, refs: pd.DataFrame, invoices: pd.DataFrame):
+    """The frames with their dtypes fixed, empty ones included."""
+    entries = entries.astype(
+        {"id": "int64", "lessee": "int64", "currency": object, "amount": "int64", "order": "int64"}
+    ).assign(booked=lambda f: pd.to_datetime(f["booked"]))
+    refs = refs.astype({"entry": "int64", "number": object})
+    invoices = invoices.astype(
+        {
+            "id": "int64",
+            "number": object,
+            "lessee": "int64",
+            "currency": object,
+            "outstanding": "int64",
+            "open": bool,
+        }
+    ).assign(due=lambda f: pd.to_datetime(f["due"]))
+    return entries, refs, invoices
+
+
 def match(entries: pd.DataFrame, refs: pd.DataFrame, invoices: pd.DataFrame, params: Params) -> Outcome:
+    entries, refs, invoices = _typed(entries, refs, invoices)
     s = _State(entries, invoices)
     quoted = _by_reference(s, refs)
     _by_exact_amount(s)

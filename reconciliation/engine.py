@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 ROW = "row"
+ID, KEY = "_id", "_key"  # the engine's own columns: one integer per key and currency, per key
 AMOUNT = "amount"
 CURRENCY = "currency"
 TYPES = ("duplicate", "currency_mismatch", "amount_mismatch", "missing", "unexpected")
@@ -104,40 +105,47 @@ def _joined(frame: pd.DataFrame, by: list[str], column: str) -> pd.Series:
     return ordered.groupby(by, sort=False, dropna=False)[column].agg(lambda s: ";".join(map(str, s)))
 
 
+def _codes(e: pd.DataFrame, a: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """One int64 code per distinct value of ``cols`` over both sides (each column factorised once,
+    the codes combined in mixed radix), so that duplicates and merges compare one integer column."""
+    both = pd.concat([e[cols], a[cols]], ignore_index=True)
+    code, radix = np.zeros(len(both), dtype=np.int64), 1
+    for column in cols:
+        codes, uniques = pd.factorize(both[column], use_na_sentinel=False)
+        radix *= len(uniques) + 1
+        if radix >= 2**62:  # too many combinations for one int64: number the groups instead
+            code = both.groupby(cols, sort=False, dropna=False).ngroup().to_numpy(dtype=np.int64)
+            break
+        code = code * (len(uniques) + 1) + codes
+    return code[: len(e)], code[len(e) :]
+
+
 def _duplicates(
     e: pd.DataFrame, a: pd.DataFrame, ident: list[str]
-) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """The exception rows for keys that appear more than once on a side, and the masks of the rows
     they take from each side."""
-    dup_keys = pd.concat(
-        [e.loc[e.duplicated(ident, keep=False), ident], a.loc[a.duplicated(ident, keep=False), ident]]
-    ).drop_duplicates()
-    if dup_keys.empty:
-        return (
-            pd.DataFrame(columns=[*ident, *EXCEPTION_COLUMNS[:1], *EXCEPTION_COLUMNS[1:]]),
-            pd.Series(False, index=e.index),
-            pd.Series(False, index=a.index),
-        )
-    dup_keys = dup_keys.assign(_dup=True)
-    e_in = e.merge(dup_keys, on=ident, how="left")["_dup"].fillna(False).to_numpy(dtype=bool)
-    a_in = a.merge(dup_keys, on=ident, how="left")["_dup"].fillna(False).to_numpy(dtype=bool)
-    e_d, a_d = e[e_in], a[a_in]
-    out = dup_keys.drop(columns="_dup")
-    for name, part in (("expected", e_d), ("actual", a_d)):
+    dup_ids = np.union1d(
+        e.loc[e[ID].duplicated(keep=False).to_numpy(), ID].to_numpy(),
+        a.loc[a[ID].duplicated(keep=False).to_numpy(), ID].to_numpy(),
+    )
+    e_in, a_in = e[ID].isin(dup_ids).to_numpy(), a[ID].isin(dup_ids).to_numpy()
+    if not len(dup_ids):
+        return pd.DataFrame(columns=[*ident, *EXCEPTION_COLUMNS]), e_in, a_in
+    out = pd.concat([e.loc[e_in, [ID, *ident]], a.loc[a_in, [ID, *ident]]]).drop_duplicates(ID)
+    for name, part in (("expected", e[e_in]), ("actual", a[a_in])):
         if part.empty:
+            out[f"{name}_count"], out[f"{name}_rows"], out[f"{name}_amount"] = 0, "", 0
             continue
-        grouped = part.groupby(ident, sort=False, dropna=False)
+        grouped = part.groupby(ID, sort=False)
         agg = pd.DataFrame(
             {
                 f"{name}_amount": grouped[AMOUNT].sum(),
                 f"{name}_count": grouped.size(),
-                f"{name}_rows": _joined(part, ident, ROW),
+                f"{name}_rows": _joined(part, [ID], ROW),
             }
         ).reset_index()
-        out = out.merge(agg, on=ident, how="left")
-    for name in ("expected", "actual"):
-        if f"{name}_count" not in out:
-            out[f"{name}_count"], out[f"{name}_rows"], out[f"{name}_amount"] = 0, "", 0
+        out = out.merge(agg, on=ID, how="left")
     for name in ("expected", "actual"):
         out[f"{name}_count"] = out[f"{name}_count"].fillna(0).astype("int64")
         out[f"{name}_rows"] = out[f"{name}_rows"].fillna("")
@@ -146,7 +154,7 @@ def _duplicates(
     out["side"] = np.where(e_many & a_many, "both", np.where(e_many, "expected", "actual"))
     out["type"] = "duplicate"
     out["actual_currency"] = out[CURRENCY]
-    return out, pd.Series(e_in, index=e.index), pd.Series(a_in, index=a.index)
+    return out, e_in, a_in
 
 
 def _single(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
@@ -180,10 +188,22 @@ def reconcile(
         raise ValueError("tolerance must not be negative")
     e, a = _side(expected, keys), _side(actual, keys)
     ident = [*keys, CURRENCY]
+    e[ID], a[ID] = _codes(e, a, ident)
+    e[KEY], a[KEY] = _codes(e, a, keys)
     dups, e_dup, a_dup = _duplicates(e, a, ident)
-    e_u, a_u = e[~e_dup.to_numpy()], a[~a_dup.to_numpy()]
+    e_u, a_u = e[~e_dup], a[~a_dup]
 
-    both = _single(e_u, "expected").merge(_single(a_u, "actual"), on=ident, how="outer", indicator=True)
+    right_cols = [ID, AMOUNT, ROW]
+    both = _single(e_u, "expected").merge(
+        _single(a_u[right_cols], "actual"), on=ID, how="outer", indicator=True
+    )
+    right_only = (both["_merge"] == "right_only").to_numpy()
+    if right_only.any():  # their keys and currency come from the actual side (ids are unique there)
+        values = a_u.set_index(ID).loc[both.loc[right_only, ID], [*ident, KEY]]
+        for column in [*ident, KEY]:
+            filled = both[column].astype(object)
+            filled[right_only] = values[column].to_numpy()
+            both[column] = filled
     paired = both[both["_merge"] == "both"].drop(columns="_merge")
     paired = paired.assign(difference=paired["actual_amount"] - paired["expected_amount"])
     within = (paired["difference"].abs() <= tolerance).to_numpy(dtype=bool)
@@ -192,13 +212,18 @@ def reconcile(
     matched["actual_row"] = matched["actual_row"].astype("int64")
     mismatched = _as_exceptions(paired[~within], "amount_mismatch", "both")
 
-    left = both.loc[both["_merge"] == "left_only", [*ident, "expected_amount", "expected_row"]]
-    right = both.loc[both["_merge"] == "right_only", [*ident, "actual_amount", "actual_row"]]
+    left = both.loc[both["_merge"] == "left_only", [*ident, KEY, "expected_amount", "expected_row"]]
+    right = both.loc[right_only, [*ident, KEY, "actual_amount", "actual_row"]]
     # The same key on both sides in different currencies: one exception, never a match. Only keys
     # that are alone on each side pair up (no many-to-many).
-    lone_l = left[~left.duplicated(keys, keep=False)]
-    lone_r = right[~right.duplicated(keys, keep=False)]
-    crossed = lone_l.merge(lone_r, on=keys, how="inner", suffixes=("_expected", "_actual"))
+    lone_l = left[~left[KEY].duplicated(keep=False).to_numpy()]
+    lone_r = right[~right[KEY].duplicated(keep=False).to_numpy()]
+    crossed = lone_l.merge(
+        lone_r[[KEY, CURRENCY, "actual_amount", "actual_row"]],
+        on=KEY,
+        how="inner",
+        suffixes=("_expected", "_actual"),
+    )
     crossed = crossed.rename(columns={"currency_expected": CURRENCY, "currency_actual": "actual_currency"})
     crossed["difference"] = 0  # amounts in two currencies are not compared
     crossed_ex = _as_exceptions(crossed, "currency_mismatch", "both")
