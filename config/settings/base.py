@@ -234,6 +234,14 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CountryEnum": "core.validators.COUNTRY_CHOICES",
         "CurrencyEnum": "core.validators.CURRENCY_CHOICES",
+        # reconciliation: its choice sets appear in lists, filters and request bodies
+        "MatchRunTriggerEnum": "reconciliation.models.MatchRun.Trigger",
+        "MatchRunStatusEnum": "reconciliation.models.MatchRun.Status",
+        "ManualMatchKindEnum": "reconciliation.models.ManualMatch.Kind",
+        "ManualMatchStateEnum": "reconciliation.models.ManualMatch.State",
+        "ReconExceptionScopeEnum": "reconciliation.models.ReconException.Scope",
+        "ReconExceptionTypeEnum": "reconciliation.models.ReconException.Type",
+        "ReconExceptionStateEnum": "reconciliation.models.ReconException.State",
     },
 }
 
