@@ -71,6 +71,16 @@ def _invoices_breaking(ids, today) -> dict[int, tuple[str, str, Decimal]]:
     return out
 
 
+def live_cash_keys() -> tuple[set[int], set[int]]:
+    """The entries and invoices with a live cash exception (a run looks at them again, so one paid
+    meanwhile by a credit note, or reclassified, is resolved)."""
+    entries, invoices = set(), set()
+    for key in E.objects.filter(scope=E.Scope.CASH, state__in=LIVE_STATES).values_list("key", flat=True):
+        _, kind, pk = key.split(":")
+        (entries if kind == "entry" else invoices).add(int(pk))
+    return entries, invoices
+
+
 def refresh_cash_exceptions(
     *, entry_ids, invoice_ids, actor, types: dict[int, str] | None = None, source: str = ""
 ) -> dict[str, int]:

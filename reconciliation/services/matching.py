@@ -25,7 +25,12 @@ from core.outbox import enqueue
 from core.validators import CURRENCY_CHOICES
 from reconciliation import cash
 from reconciliation.models import LesseeCredit, MatchRun
-from reconciliation.services.exceptions import RECEIPT_CATEGORIES, entries_free, refresh_cash_exceptions
+from reconciliation.services.exceptions import (
+    RECEIPT_CATEGORIES,
+    entries_free,
+    live_cash_keys,
+    refresh_cash_exceptions,
+)
 
 LOCK_ID = 0x5245434F4E  # "RECON": one matching run at a time
 DEFAULT_TOLERANCE = {"*": "1.00", "JPY": "100"}
@@ -204,12 +209,13 @@ def cash_matching_run(*, run: MatchRun, actor) -> MatchRun:
                 fields=("lessee", "entry", "invoice", "amount", "currency", "rule"),
             )
             _progress(run, 80, "updating the exceptions")
-            touched_invoices = set(invoices["id"].tolist())
+            live_entries, live_invoices = live_cash_keys()
+            touched_invoices = set(invoices["id"].tolist()) | live_invoices
             types = dict(
                 zip(outcome.leftovers["entry"].tolist(), outcome.leftovers["type"].tolist(), strict=True)
             )
             refresh_cash_exceptions(
-                entry_ids=list(free),
+                entry_ids=list(set(free) | live_entries),
                 invoice_ids=list(touched_invoices),
                 types=types,
                 actor=actor,

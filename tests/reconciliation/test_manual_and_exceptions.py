@@ -127,3 +127,25 @@ def test_assign_to_someone_who_may_resolve(matched, ops, ops2, trustee):
     x = svc.exception_assign(exception=x, assignee=ops2, actor=ops)
     assert x.assignee == ops2
     assert AuditEvent.objects.filter(object_id=x.pk, changes__assignee=[None, ops2.pk]).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_credit_note_for_the_rest_resolves_the_short_payment_at_the_next_run(matched, ops):
+    from assets.services.invoicing import credit_note_issue
+
+    book, inv, usd, eur, entries = matched
+    key = f"cash:invoice:{inv['K1'].pk}"
+    credit_note_issue(invoice=inv["K1"], amount=D("500.00"), reason="goodwill", actor=ops)
+    cash_matching_run(run=MatchRun.objects.create(trigger=MatchRun.Trigger.ON_DEMAND), actor=None)
+    assert list(ReconException.objects.filter(key=key).values_list("state", flat=True)) == ["resolved"]
+
+
+@pytest.mark.django_db
+def test_admin_pages_show_the_queue(matched, ops, client):
+    client.force_login(ops)
+    x = ReconException.objects.filter(state="open").first()
+    assert client.get("/admin/reconciliation/reconexception/").status_code == 200
+    page = client.get(f"/admin/reconciliation/reconexception/{x.pk}/change/")
+    assert page.status_code == 200 and b"waive" in page.content.lower()
+    for model in ("manualmatch", "matchrun", "lesseecredit"):
+        assert client.get(f"/admin/reconciliation/{model}/").status_code == 200
