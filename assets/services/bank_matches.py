@@ -128,20 +128,21 @@ def bank_entries_apply(
     payments = InvoicePayment.objects.bulk_create(
         [
             InvoicePayment(
-                invoice_id=a.invoice_id,
+                invoice=invoices[a.invoice_id],  # the objects, so the audit rows name them without queries
                 amount=a.amount,
                 recorded_by=person,
                 value_date=entries[a.entry_id].value_date or entries[a.entry_id].booking_date,
                 reference=f"bank {entries[a.entry_id].entry_key}"[:200],
             )
             for a in applications
-        ]
+        ],
+        batch_size=2000,
     )
     matches = BankEntryMatch.objects.bulk_create(
         [
             BankEntryMatch(
-                entry_id=a.entry_id,
-                invoice_id=a.invoice_id,
+                entry=entries[a.entry_id],
+                invoice=invoices[a.invoice_id],
                 amount=a.amount,
                 rule=a.rule,
                 source=source[:100],
@@ -149,7 +150,8 @@ def bank_entries_apply(
                 matched_by=person,
             )
             for a, p in zip(applications, payments, strict=True)
-        ]
+        ],
+        batch_size=2000,
     )
     audit_created_bulk(
         instances=payments, actor=actor, fields=("invoice", "amount", "value_date", "reference")
