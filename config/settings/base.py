@@ -219,6 +219,7 @@ SPECTACULAR_SETTINGS = {
             ("Screening", "Sanctions and PEP lists, screening runs, hits and the whitelist."),
             ("Collateral and cash flows", "Sites, devices, leases, metering, invoices, bank statements."),
             ("Chain", "Contracts, transactions, holder snapshots and reorg alerts."),
+            ("Reconciliation", "Cash matching runs, manual matches, the exceptions queue, lessee credits."),
             ("Audit trail", "Every transition and edit, read-only."),
             ("FX rates", "Exchange rates with their date and source: the only way amounts change currency."),
             ("Authentication", "API tokens."),

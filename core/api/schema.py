@@ -20,6 +20,7 @@ AREAS = {
     "screening": "Screening",
     "assets": "Collateral and cash flows",
     "chain": "Chain",
+    "reconciliation": "Reconciliation",
     "core": "Audit trail",
     "rest_framework": "Authentication",
 }
