@@ -21,8 +21,8 @@ Rules, each on what the earlier ones left (docs/reconciliation.md):
    around the due date; beyond the outstanding is a credit, a shortfall stays on the invoice;
 4. ``several_invoices``: 2 to ``MAX_SUBSET`` of the lessee's ``MAX_CANDIDATES`` oldest open invoices
    adding up exactly to the entry;
-5. ``partial``: an entry smaller than what one of the lessee's ``PARTIAL_CANDIDATES`` oldest open
-   invoices has outstanding pays part of the oldest such (several receipts paying one invoice).
+5. ``partial``: an entry smaller than what an open invoice of the lessee has outstanding pays part
+   of the oldest such (several receipts paying one invoice).
 
 An entry or invoice is never applied beyond its amount or outstanding, nor across currencies.
 What is left of an entry gets an exception type: ``currency_mismatch`` (it quotes an invoice in
@@ -41,7 +41,7 @@ import pandas as pd
 RULES = ("reference", "lessee_amount", "lessee_tolerance", "several_invoices", "partial")
 MAX_CANDIDATES = 8
 MAX_SUBSET = 4
-PARTIAL_CANDIDATES = 16
+SPAN = 2**40  # rule 5's key: amounts of one group below it (10^12 minor units)
 NO_LESSEE = -1
 
 
@@ -270,19 +270,31 @@ def _by_subset(s: _State) -> None:
 
 def _partial(s: _State) -> None:
     """Rule 5: an entry smaller than what an open invoice of its lessee has outstanding pays part of
-    it: the oldest such among the lessee's ``PARTIAL_CANDIDATES`` oldest open invoices; entries are
-    taken in order while the invoice has room for the whole entry."""
+    the oldest such invoice; entries are taken in order while the invoice has room for the whole
+    entry.
+
+    "The oldest invoice with more outstanding than the entry" without comparing every pair: within
+    each lessee and currency, invoices in due order, the running maximum of their outstanding first
+    exceeds the amount at exactly that invoice. Coded as group x 2^40 + running maximum, the key
+    rises over the whole frame, so one forward ``merge_asof`` finds it for every entry."""
     e, i = s.fresh_entries(), s.open_invoices()
     if e.empty or i.empty:
         return
     i = i.sort_values(["due", "id"])
-    i = i[i.groupby(["lessee", "currency"]).cumcount() < PARTIAL_CANDIDATES]
-    pairs = e.rename(columns={"id": "entry"})[["entry", "lessee", "currency", "amount", "order"]].merge(
-        i.rename(columns={"id": "invoice"})[["invoice", "lessee", "currency", "outstanding", "due"]],
-        on=["lessee", "currency"],
+    groups = pd.concat([e[["lessee", "currency"]], i[["lessee", "currency"]]]).drop_duplicates()
+    groups = groups.assign(g=np.arange(len(groups), dtype="int64"))
+    i = i.merge(groups, on=["lessee", "currency"]).sort_values(["g", "due", "id"])
+    i["reach"] = i["g"] * SPAN + i.groupby("g")["outstanding"].cummax().clip(upper=SPAN - 1)
+    e = e[e["amount"] < SPAN - 1].merge(groups, on=["lessee", "currency"])
+    e = e.assign(reach=e["g"] * SPAN + e["amount"] + 1).sort_values("reach")
+    found = pd.merge_asof(
+        e[["id", "g", "amount", "order", "reach"]].rename(columns={"id": "entry"}),
+        i[["id", "g", "outstanding", "reach"]].rename(columns={"id": "invoice", "g": "ig"}),
+        on="reach",
+        direction="forward",
     )
-    pairs = pairs[pairs["amount"] < pairs["outstanding"]].sort_values(["order", "due", "invoice"])
-    pairs = pairs.drop_duplicates("entry").sort_values("order")
+    found = found[found["ig"] == found["g"]].astype({"invoice": "int64", "outstanding": "int64"})
+    pairs = found.sort_values("order")
     before = pairs.groupby("invoice")["amount"].cumsum() - pairs["amount"]
     pairs = pairs[(pairs["outstanding"] - before) >= pairs["amount"]]
     s.take(pairs, "partial")

@@ -81,3 +81,36 @@ def test_every_receipt_matched_credited_or_in_one_exception_and_amounts_conserve
         ccy_e[e] == ccy_i[i]
         for e, i in zip(out.applications["entry"], out.applications["invoice"], strict=True)
     )
+
+
+def test_a_part_payment_goes_to_the_oldest_invoice_with_room_for_it():
+    invoices = pd.DataFrame(
+        {
+            "id": [1, 2, 3],
+            "number": ["A", "B", "C"],
+            "lessee": [1, 1, 1],
+            "currency": ["USD"] * 3,
+            "outstanding": [50, 1000, 2000],
+            "total": [50, 1000, 2000],
+            "due": [DAY, DAY + pd.Timedelta(days=30), DAY + pd.Timedelta(days=60)],
+            "open": [True] * 3,
+        }
+    )
+    entries = pd.DataFrame(
+        {
+            "id": [101, 102, 103],
+            "lessee": [1, 1, 1],
+            "currency": ["USD"] * 3,
+            "amount": [600, 300, 700],
+            "booked": [DAY] * 3,
+            "order": [0, 1, 2],
+        }
+    )
+    out = match(entries, pd.DataFrame(columns=["entry", "number"]), invoices, Params(tolerance={"*": 0}))
+    assert out.applications[["entry", "invoice", "amount", "rule"]].values.tolist() == [
+        [101, 2, 600, "partial"],
+        [102, 2, 300, "partial"],
+    ]
+    # 700 was headed for B too (the oldest with more than 700 outstanding) and no longer fits in
+    # what is left of it (100): it stays unmatched in this run; the next run finds C for it
+    assert out.leftovers.values.tolist() == [[103, 700, "unmatched_receipt"]]
