@@ -17,7 +17,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from assets.models import BankEntry, Counterparty, Invoice
-from assets.services.bank_matches import Application, bank_entries_apply, lock_entries
+from assets.services.bank_matches import Application, bank_entries_apply
 from core.audit import audit_created, audit_created_bulk
 from core.authz import require_perm, require_system_or_perm
 from core.money import minor_units
@@ -165,7 +165,13 @@ def cash_matching_run(*, run: MatchRun, actor) -> MatchRun:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_ID])
             ids = _candidates()
-            lock_entries(ids)
+            # the receipts' rows locked (ids only: the engine reads them as frames)
+            list(
+                BankEntry.objects.select_for_update()
+                .filter(pk__in=ids)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
             free = {pk: v for pk, v in entries_free(ids).items() if v[1] > 0}
             _progress(run, 20, f"read {len(free)} receipts with money free", entries_considered=len(free))
             entries, refs, invoices = _frames(free)
