@@ -41,6 +41,7 @@ import pandas as pd
 RULES = ("reference", "lessee_amount", "lessee_tolerance", "several_invoices", "partial")
 MAX_CANDIDATES = 8
 MAX_SUBSET = 4
+PARTIAL_ROUNDS = 64
 SPAN = 2**40  # rule 5's key: amounts of one group below it (10^12 minor units)
 NO_LESSEE = -1
 
@@ -276,10 +277,20 @@ def _partial(s: _State) -> None:
     "The oldest invoice with more outstanding than the entry" without comparing every pair: within
     each lessee and currency, invoices in due order, the running maximum of their outstanding first
     exceeds the amount at exactly that invoice. Coded as group x 2^40 + running maximum, the key
-    rises over the whole frame, so one forward ``merge_asof`` finds it for every entry."""
+    rises over the whole frame, so one forward ``merge_asof`` finds it for every entry.
+
+    Entries that no longer fit in what earlier entries left of their invoice look again in the next
+    round, up to ``PARTIAL_ROUNDS`` rounds (each round is whole-frame work; it stops when a round
+    places nothing)."""
+    for _ in range(PARTIAL_ROUNDS):
+        if not _partial_round(s):
+            return
+
+
+def _partial_round(s: _State) -> int:
     e, i = s.fresh_entries(), s.open_invoices()
     if e.empty or i.empty:
-        return
+        return 0
     i = i.sort_values(["due", "id"])
     groups = pd.concat([e[["lessee", "currency"]], i[["lessee", "currency"]]]).drop_duplicates()
     groups = groups.assign(g=np.arange(len(groups), dtype="int64"))
@@ -298,6 +309,7 @@ def _partial(s: _State) -> None:
     before = pairs.groupby("invoice")["amount"].cumsum() - pairs["amount"]
     pairs = pairs[(pairs["outstanding"] - before) >= pairs["amount"]]
     s.take(pairs, "partial")
+    return len(pairs)
 
 
 def _leftovers(s: _State, quoted: pd.DataFrame) -> pd.DataFrame:

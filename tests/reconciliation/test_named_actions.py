@@ -14,6 +14,8 @@ def test_every_transition_offered_has_its_own_named_action():
         "waive": exceptions.exception_waive,
     }
     assert set(exceptions.EXCEPTION_ACTIONS) == set(transition_names(ReconException))
-    assert manual.MANUAL_MATCH_ACTIONS == {"approve": manual.manual_match_approve,
-                                           "reject": manual.manual_match_reject}
+    assert manual.MANUAL_MATCH_ACTIONS == {
+        "approve": manual.manual_match_approve,
+        "reject": manual.manual_match_reject,
+    }
     assert set(manual.MANUAL_MATCH_ACTIONS) == set(transition_names(ManualMatch))
