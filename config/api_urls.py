@@ -21,6 +21,7 @@ from core.api.fx import ROUTES as FX_ROUTES
 from core.api.views import AuditEventViewSet
 from green.api.views import ROUTES as GREEN_ROUTES
 from issuance.api.views import DealViewSet, SPVViewSet, SubscriptionViewSet, TrancheViewSet
+from reconciliation.api.views import ROUTES as RECONCILIATION_ROUTES
 from screening.api.views import (
     ListEntryViewSet,
     ListVersionViewSet,
@@ -60,6 +61,8 @@ for prefix, viewset, basename in CHAIN_ROUTES:  # transactions, contracts, snaps
 for prefix, viewset, basename in SERVICING_ROUTES:  # periods to payouts (servicing app)
     router.register(prefix, viewset, basename=basename)
 for prefix, viewset, basename in GREEN_ROUTES:  # certificates, issuance, retirements, sales (green app)
+    router.register(prefix, viewset, basename=basename)
+for prefix, viewset, basename in RECONCILIATION_ROUTES:  # cash matching and the exceptions queue
     router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [

@@ -238,6 +238,17 @@ MATRIX[INVESTOR] += ["servicing.view_entitlement"]
 # Oversight: roles that read the compliance officers' review queue and case pages without acting
 # (no buttons, no forms; documents only with compliance.view_document, which they do not hold).
 OVERSIGHT_ROLES = (TRUSTEE_AUDITOR,)
+# Reconciliation (reconciliation app): operations run the cash matching, match by hand (a second
+# operations user approves above the threshold), work and resolve the exceptions; a second person
+# approves write-offs. Trustee and compliance officer read.
+_RECON_VIEW = [f"reconciliation.view_{m}" for m in ("matchrun", "lesseecredit", "manualmatch",
+                                                    "reconexception", "exceptionlink")]
+MATRIX[ISSUER_OPERATIONS] += _RECON_VIEW + [
+    "reconciliation.run_matchrun", "reconciliation.add_manualmatch", "reconciliation.approve_manualmatch",
+    "reconciliation.assign_reconexception", "reconciliation.resolve_reconexception",
+    "reconciliation.approve_write_off_reconexception"]
+MATRIX[COMPLIANCE_OFFICER] += _RECON_VIEW
+MATRIX[TRUSTEE_AUDITOR] += _RECON_VIEW
 
 # Roles whose members work in the admin site (investors use the API and the portal).
 STAFF_ROLES = (ISSUER_OPERATIONS, COMPLIANCE_OFFICER, TRUSTEE_AUDITOR)

@@ -146,19 +146,33 @@ class BankEntryDetail(models.Model):
 class BankEntryMatch(models.Model):
     """Part of a bank entry applied to an invoice. Many rows per entry (one receipt paying
     several invoices) and many per invoice (several receipts paying one) are both allowed.
-    Written by the reconciliation engine (a later issue)."""
+    Written by the reconciliation (docs/reconciliation.md) through
+    ``assets.services.invoicing.bank_entries_apply``: each match records the rule that made it,
+    who (``matched_by``; none for the automatic matching) or what (``source``), and the payment it
+    recorded on the invoice. Undoing a match removes that payment and keeps the row, marked undone."""
 
     entry = models.ForeignKey(BankEntry, on_delete=models.PROTECT, related_name="matches")
     invoice = models.ForeignKey("assets.Invoice", on_delete=models.PROTECT, related_name="matches")
     amount = money_field()
+    rule = models.CharField(max_length=32, blank=True,
+                            help_text="The matching rule that made it (reference, ..., manual).")
+    source = models.CharField(max_length=100, blank=True,
+                              help_text="What made it: the automatic matching run or the manual match.")
+    payment = models.OneToOneField("assets.InvoicePayment", null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="bank_match", help_text="The payment it recorded.")
     matched_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
     matched_at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    undo_reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
         verbose_name_plural = "bank entry matches"
         constraints = [
-            models.UniqueConstraint(fields=["entry", "invoice"], name="bank_match_unique_pair"),
+            models.UniqueConstraint(fields=["entry", "invoice"], condition=Q(undone_at__isnull=True),
+                                    name="bank_match_unique_live_pair"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="bank_match_amount_positive"),
         ]
 

@@ -313,6 +313,16 @@ class Invoice(ConcurrentTransitionMixin, models.Model):
     def settle(self) -> None:
         pass
 
+    @transition(state, source=[State.PAID, State.PARTIALLY_PAID], target=State.ISSUED,
+                permission="assets.record_payment_invoice", custom={"bulk_only": True})
+    def unpay(self) -> None:
+        """A payment undone (a bank match undone) leaves nothing paid."""
+
+    @transition(state, source=[State.PAID, State.PARTIALLY_PAID], target=State.PARTIALLY_PAID,
+                permission="assets.record_payment_invoice", custom={"bulk_only": True})
+    def unpay_part(self) -> None:
+        """A payment undone leaves part of the invoice paid."""
+
     @transition(state, source=[State.ISSUED, State.PARTIALLY_PAID], target=State.OVERDUE,
                 permission="assets.mark_overdue_invoice", conditions=[_past_due],
                 custom={"label": "mark overdue"})

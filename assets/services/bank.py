@@ -13,6 +13,7 @@ from django.db.models import Q, Sum
 from assets.bank_csv import parse_csv
 from assets.camt053 import parse_camt053
 from assets.models import BankEntry, BankEntryDetail, BankStatement, Counterparty
+from assets.signals import bank_statements_imported
 from assets.statements import ParsedDetail, ParsedEntry, ParsedStatement, StatementError, shorten
 from core.audit import audit_created
 from core.authz import require_perm
@@ -267,13 +268,16 @@ def bank_statement_import(*, data: bytes, actor, filename: str = "", fmt: str | 
                           f"on {earlier.imported_at:%Y-%m-%d %H:%M} UTC; nothing imported.")
     lessee_names = [n.casefold() for n in Counterparty.objects.values_list("legal_name", flat=True)]
     own_accounts = set(BankStatement.objects.values_list("account", flat=True)) | {s.account for s in parsed}
-    return [
+    stored = [
         _store(stmt, fmt=fmt, filename=filename, actor=actor, lessee_names=lessee_names,
                own_accounts=own_accounts,
                # One file may hold several statements; each row keeps a distinct digest.
                sha256=sha if n == 0 else hashlib.sha256(f"{sha}:{n}".encode()).hexdigest())
         for n, stmt in enumerate(parsed)
     ]
+    bank_statements_imported.send(sender=BankStatement, statement_ids=[s.pk for s in stored],
+                                  actor_id=getattr(actor, "pk", None))
+    return stored
 
 
 @transaction.atomic

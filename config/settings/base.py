@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "chain",
     "servicing",
     "green",
+    # reconciliation: cash matching and the exceptions queue (above servicing)
+    "reconciliation",
 ]
 
 MIDDLEWARE = [
@@ -224,6 +226,7 @@ SPECTACULAR_SETTINGS = {
              "distributions, entitlements and payouts."),
             ("Green attributes", "Certificate registries and blocks, issuance from generation, retirements, "
              "sales."),
+            ("Reconciliation", "Cash matching runs, manual matches, the exceptions queue, lessee credits."),
             ("Audit trail", "Every transition and edit, read-only."),
             ("FX rates", "Exchange rates with their date and source: the only way amounts change currency."),
             ("Authentication", "API tokens."),
@@ -240,6 +243,14 @@ SPECTACULAR_SETTINGS = {
         "CountryEnum": "core.validators.COUNTRY_CHOICES",
         "CurrencyEnum": "core.validators.CURRENCY_CHOICES",
         "ProposalStateEnum": "servicing.models.funds.FundsAdjustment.State",  # and WaterfallAmendment's
+        # reconciliation: its choice sets appear in lists, filters and request bodies
+        "MatchRunTriggerEnum": "reconciliation.models.MatchRun.Trigger",
+        "MatchRunStatusEnum": "reconciliation.models.MatchRun.Status",
+        "ManualMatchKindEnum": "reconciliation.models.ManualMatch.Kind",
+        "ManualMatchStateEnum": "reconciliation.models.ManualMatch.State",
+        "ReconExceptionScopeEnum": "reconciliation.models.ReconException.Scope",
+        "ReconExceptionTypeEnum": "reconciliation.models.ReconException.Type",
+        "ReconExceptionStateEnum": "reconciliation.models.ReconException.State",
     },
 }
 

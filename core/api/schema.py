@@ -22,6 +22,7 @@ AREAS = {
     "chain": "Chain",
     "servicing": "Servicing",
     "green": "Green attributes",
+    "reconciliation": "Reconciliation",
     "core": "Audit trail",
     "rest_framework": "Authentication",
 }

@@ -1,0 +1,2 @@
+"""Reconciliation services: cash matching runs (``matching``), manual matches (``manual``) and the
+exceptions queue (``exceptions``)."""
