@@ -243,6 +243,8 @@ SPECTACULAR_SETTINGS = {
         "CountryEnum": "core.validators.COUNTRY_CHOICES",
         "CurrencyEnum": "core.validators.CURRENCY_CHOICES",
         "ProposalStateEnum": "servicing.models.funds.FundsAdjustment.State",  # and WaterfallAmendment's
+        "ReasonCodeEnum": "compliance.models.kyc.ReasonCode",  # a KYC decision's reason
+        "EscrowReasonCodeEnum": "servicing.models.distributions.EscrowLine.Reason",  # why a payment is held
         # reconciliation: its choice sets appear in lists, filters and request bodies
         "MatchRunTriggerEnum": "reconciliation.models.MatchRun.Trigger",
         "MatchRunStatusEnum": "reconciliation.models.MatchRun.Status",

@@ -69,6 +69,7 @@ class EmbodiedEmissions(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        ordering = ["device_id"]
         verbose_name_plural = "embodied emissions"
         constraints = [bounds.check("embodied_emissions", "kg_co2e", 1, MAX_EMBODIED_KG)]
 

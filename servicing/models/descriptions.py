@@ -20,6 +20,7 @@ class WaterfallDescription(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        ordering = ["deal_id"]
         constraints = [
             models.CheckConstraint(condition=Q(version__gte=1), name="waterfall_description_version")
         ]

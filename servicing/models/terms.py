@@ -69,6 +69,7 @@ class ServicingTerms(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        ordering = ["deal_id"]
         verbose_name = "servicing terms"
         verbose_name_plural = "servicing terms"
         constraints = [
