@@ -1,10 +1,15 @@
+from dataclasses import asdict
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
+from django.template.loader import render_to_string
 
 from core.admin_money import MoneyAdminMixin
 from core.admin_transitions import ReasonForm, ServiceAdmin, TransitionAdmin
 from core.errors import Refused
-from issuance import services
+from core.money import format_money
+from issuance import selectors, services
 from issuance.models import SPV, Deal, Subscription, Tranche
 
 
@@ -44,8 +49,9 @@ class DealAdmin(TransitionAdmin):
     search_fields = ["name", "spv__legal_name"]
     list_select_related = ["spv"]
     date_hierarchy = "closing_date"
-    readonly_fields = ["state", "submitted_by", "approved_by", "created_at", "updated_at"]
+    readonly_fields = ["state", "book", "submitted_by", "approved_by", "created_at", "updated_at"]
     inlines = [TrancheInline, *TransitionAdmin.inlines]
+    transition_templates = {"close_book": "admin/issuance/close_book_preview.html"}
     create_service = staticmethod(services.deal_create)
     update_service = staticmethod(services.deal_update)
     update_kwarg = "deal"
@@ -57,6 +63,48 @@ class DealAdmin(TransitionAdmin):
     @admin.display(description="target size", ordering="target_size")
     def size(self, obj: Deal) -> str:
         return obj.money(obj.target_size)
+
+    def transition_context(self, request, obj: Deal, name: str) -> dict:
+        if name not in self.transition_templates:
+            return {}
+        preview = selectors.close_book_preview(obj)
+        return {"preview": _shown_preview(preview), "cannot_confirm": not preview.can_close}
+
+    @admin.display(description="book totals")
+    def book(self, obj: Deal) -> str:
+        if obj is None or obj.pk is None:
+            return "-"
+        rows = selectors.book_totals(obj)
+        amounts = ("size", "requested", "accepted", "allocated", "funded", "settled")
+        shown = [{**asdict(t), **{a: obj.money(getattr(t, a)) for a in amounts}} for t in rows]
+        total = ({"class_name": "deal", **{a: obj.money(sum((getattr(t, a) for t in rows), Decimal(0)))
+                                           for a in amounts}} if len(rows) > 1 else None)
+        return render_to_string("admin/issuance/book_totals.html", {"book": shown, "total": total})
+
+
+def _percent(ratio: Decimal) -> str:
+    return f"{ratio * 100:.2f} %"
+
+
+def _shown_preview(preview: selectors.CloseBookPreview) -> dict:
+    """The close-book preview with amounts in their currency and ratios as percentages."""
+    ccy = preview.currency
+
+    def money(amount: Decimal) -> str:
+        return format_money(amount, ccy)
+
+    return {
+        "reasons": preview.reasons,
+        "tranches": [{
+            "tranche_id": t.tranche_id, "class_name": t.class_name, "size": money(t.size),
+            "lot": money(t.minimum_denomination), "demand": money(t.demand), "pending": t.pending,
+            "oversubscription": _percent(t.oversubscription), "oversubscribed": t.demand > t.size,
+            "shortfall": money(t.shortfall) if t.shortfall else "", "allocated": money(t.allocated),
+            "lines": [{"subscription_id": line.subscription_id, "investor": line.investor,
+                       "requested": money(line.requested_amount),
+                       "allocated": money(line.allocated_amount)} for line in t.lines],
+        } for t in preview.tranches],
+    }
 
 
 @admin.register(Tranche)

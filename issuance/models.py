@@ -235,33 +235,38 @@ class Deal(ConcurrentTransitionMixin, models.Model):
 
     @transition(state, source=State.STRUCTURING, target=State.COMPLIANCE_REVIEW,
                 permission="issuance.submit_for_review_deal", conditions=[_tranches_add_up],
-                custom={"label": "submit for review"})
+                custom={"label": "submit for review",
+                        "question": "Submit {object} for compliance review?"})
     def submit_for_review(self) -> None:
         pass
 
     @transition(state, source=State.COMPLIANCE_REVIEW, target=State.APPROVED,
                 permission="issuance.approve_deal", conditions=[_tranches_add_up],
                 custom={"checker_of": "submitted_by",
-                        "makers_from_audit": ("create", "update", "submit_for_review")})
+                        "makers_from_audit": ("create", "update", "submit_for_review"),
+                        "question": "Approve the structure of {object}?"})
     def approve(self) -> None:
         pass
 
     @transition(state, source=State.COMPLIANCE_REVIEW, target=State.STRUCTURING,
                 permission="issuance.return_to_structuring_deal",
-                custom={"label": "return to structuring", "reason_required": True})
+                custom={"label": "return to structuring", "reason_required": True,
+                        "question": "Return {object} to structuring?"})
     def return_to_structuring(self) -> None:
         pass
 
     @transition(state, source=State.APPROVED, target=State.OPEN,
                 permission="issuance.open_subscriptions_deal",
-                custom={"label": "open for subscription"})
+                custom={"label": "open for subscription",
+                        "question": "Open {object} for subscription?"})
     def open_subscriptions(self) -> None:
         pass
 
     @transition(state, source=State.OPEN, target=State.CLOSED,
                 permission="issuance.close_book_deal",
                 conditions=[_no_open_requests, _book_covers_every_tranche],
-                custom={"label": "close book and allocate"})
+                custom={"label": "close book and allocate",
+                        "question": "Close the book of {object} and allocate it pro rata?"})
     def close_book(self) -> None:
         pass
 
@@ -280,7 +285,8 @@ class Deal(ConcurrentTransitionMixin, models.Model):
 
     @transition(state, source=State.CLOSED, target=State.ISSUED,
                 permission="issuance.issue_deal",
-                conditions=[_every_allocation_funded, _every_holder_eligible])
+                conditions=[_every_allocation_funded, _every_holder_eligible],
+                custom={"question": "Issue the notes of {object}?"})
     def issue(self) -> None:
         pass
 
@@ -290,12 +296,14 @@ class Deal(ConcurrentTransitionMixin, models.Model):
         pass
 
     @transition(state, source=State.SERVICING, target=State.MATURED,
-                permission="issuance.mature_deal", custom={"reason_required": True})
+                permission="issuance.mature_deal",
+                custom={"reason_required": True, "question": "Mark {object} matured?"})
     def mature(self) -> None:
         pass
 
     @transition(state, source=State.SERVICING, target=State.REDEEMED,
-                permission="issuance.redeem_deal", custom={"reason_required": True})
+                permission="issuance.redeem_deal",
+                custom={"reason_required": True, "question": "Mark {object} redeemed?"})
     def redeem(self) -> None:
         pass
 
@@ -306,7 +314,8 @@ class Deal(ConcurrentTransitionMixin, models.Model):
 
     @transition(state, source=[State.ISSUED, State.SERVICING], target=State.DEFAULTED,
                 permission="issuance.declare_default_deal",
-                custom={"label": "declare default", "reason_required": True})
+                custom={"label": "declare default", "reason_required": True,
+                        "question": "Declare {object} in default?"})
     def declare_default(self) -> None:
         pass
 
@@ -490,7 +499,7 @@ class Subscription(ConcurrentTransitionMixin, models.Model):
 
     @transition(state, source=[State.REQUESTED, State.ACCEPTED], target=State.CANCELLED,
                 permission="issuance.cancel_subscription", conditions=[_deal_open],
-                custom={"reason_required": True})
+                custom={"reason_required": True, "question": "Withdraw subscription {object}?"})
     def cancel(self) -> None:
         """The subscription's own investor, or staff, withdraw a request before the book closes
         (the service checks whose it is through core.authz.require_own_or_staff)."""
@@ -499,13 +508,15 @@ class Subscription(ConcurrentTransitionMixin, models.Model):
 
     @transition(state, source=State.ALLOCATED, target=State.CANCELLED,
                 permission="issuance.release_allocation_subscription",
-                custom={"reason_required": True})
+                custom={"reason_required": True,
+                        "question": "Cancel the allocation of subscription {object}?"})
     def cancel_allocation(self) -> None:
         """The investor withdrew (or was withdrawn) after allocation, before paying in full."""
 
     @transition(state, source=State.ALLOCATED, target=State.DEFAULTED,
                 permission="issuance.release_allocation_subscription",
-                custom={"reason_required": True})
+                custom={"reason_required": True,
+                        "question": "Default the allocation of subscription {object}?"})
     def default_allocation(self) -> None:
         """The investor did not pay the allocation."""
 
