@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class AssetsConfig(AppConfig):
     name = "assets"
     verbose_name = "collateral and cash flows"
+
+    def ready(self) -> None:
+        # Issuance sits below assets and asks it through issuance.providers.
+        from assets.selectors import pledged_collateral
+        from issuance.providers import register_collateral
+
+        register_collateral(pledged=pledged_collateral)

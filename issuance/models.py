@@ -22,6 +22,7 @@ from core.validators import (
     validate_currency,
     validate_lei,
 )
+from issuance import providers
 
 
 class PaymentFrequency(models.TextChoices):
@@ -120,6 +121,8 @@ class Deal(ConcurrentTransitionMixin, models.Model):
         DEFAULTED = "defaulted", "defaulted"
 
     FINAL_STATES = (State.MATURED, State.REDEEMED, State.CANCELLED, State.DEFAULTED)
+    # Deals secured by assets the SPV owns: issued only with collateral pledged (the issue guard).
+    ASSET_BACKED = (AssetClass.GREEN_COMPUTE_ABS,)
     EDITABLE_STATES = (State.DRAFT, State.STRUCTURING)
     CANCELLABLE = (State.DRAFT, State.STRUCTURING, State.COMPLIANCE_REVIEW, State.APPROVED,
                    State.OPEN, State.CLOSED)
@@ -283,9 +286,23 @@ class Deal(ConcurrentTransitionMixin, models.Model):
                 problems.append(f"Subscription #{sub.pk} ({sub.investor}): " + " ".join(result.reasons))
         return " ".join(problems) or None
 
+    @guard
+    def _collateral_pledged(self) -> str | None:
+        """An asset-backed deal is issued only with devices pledged to it (asked of assets)."""
+        if self.asset_class not in self.ASSET_BACKED:
+            return None
+        pledged = providers.collateral().pledged(self)
+        if pledged.devices:
+            return None
+        gone = (f" ({pledged.excluded} assigned to it are decommissioned, sold or impaired and do not "
+                "count)" if pledged.excluded else "")
+        return (f"{self.name} is a {self.get_asset_class_display()} deal with no collateral pledged: "
+                f"no device is assigned to it{gone}. Pledge its devices (Devices, field 'deal') "
+                "before issuing.")
+
     @transition(state, source=State.CLOSED, target=State.ISSUED,
                 permission="issuance.issue_deal",
-                conditions=[_every_allocation_funded, _every_holder_eligible],
+                conditions=[_every_allocation_funded, _every_holder_eligible, _collateral_pledged],
                 custom={"question": "Issue the notes of {object}?"})
     def issue(self) -> None:
         pass

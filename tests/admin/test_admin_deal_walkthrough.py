@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from core.models import AuditEvent
 from issuance.models import Deal, Subscription
-from tests.factories import subscribe
+from tests.factories import pledge_collateral, subscribe
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +38,7 @@ def test_deal_from_draft_to_issued_in_the_admin(client, ops, officer, draft_deal
     client.force_login(ops)
     assert take(client, draft_deal, "open_subscriptions").status_code == 302
     senior, junior = draft_deal.tranches.order_by("seniority")
+    pledge_collateral(actor=ops, deal=draft_deal)
     subscribe(actor=ops, investor=investor, tranche=senior, amount="7000000")
     subscribe(actor=ops, investor=other_investor, tranche=junior, amount="3000000")
     assert take(client, draft_deal, "close_book").status_code == 302

@@ -14,7 +14,7 @@ from core import roles
 from core.models import AuditEvent
 from issuance import services
 from issuance.models import SPV, Deal, Subscription, Tranche
-from tests.factories import make_deal, make_lei, make_spv, subscribe, to_state
+from tests.factories import make_deal, make_lei, make_spv, pledge_collateral, subscribe, to_state
 
 pytestmark = pytest.mark.django_db
 
@@ -285,6 +285,7 @@ def deal_in(ops, officer, investor, other_investor):
         if STAGES.index(stage) <= STAGES.index("open"):
             return to_state(make_deal(actor=ops), stage, maker=ops, checker=officer)
         deal = to_state(make_deal(actor=ops), "open", maker=ops, checker=officer)
+        pledge_collateral(actor=ops, deal=deal)
         senior, junior = deal.tranches.order_by("seniority")
         subscribe(actor=ops, investor=investor, tranche=senior, amount="7000000")
         subscribe(actor=ops, investor=other_investor, tranche=junior, amount="3000000")
