@@ -7,3 +7,9 @@ class ChainConfig(AppConfig):
 
     def ready(self) -> None:
         from chain import receivers  # noqa: F401  (connects issuance, compliance and screening signals)
+
+        # The token step on the deal's admin page (issuance asks through its registry).
+        from chain.deal_tokens import render_token_step
+        from issuance.providers import register_deal_section
+
+        register_deal_section("token_step", render_token_step)

@@ -3,13 +3,14 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.template.loader import render_to_string
 
 from core.admin_money import MoneyAdminMixin
 from core.admin_transitions import ReasonForm, ServiceAdmin, TransitionAdmin
 from core.errors import Refused
 from core.money import format_money
-from issuance import selectors, services
+from issuance import providers, selectors, services
 from issuance.models import SPV, Deal, Subscription, Tranche
 
 
@@ -52,6 +53,15 @@ class DealAdmin(TransitionAdmin):
     readonly_fields = ["state", "book", "submitted_by", "approved_by", "created_at", "updated_at"]
     inlines = [TrancheInline, *TransitionAdmin.inlines]
     transition_templates = {"close_book": "admin/issuance/close_book_preview.html"}
+    change_form_template = "admin/issuance/deal/change_form.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Below the form, the sections other apps draw (the chain's token step)."""
+        deal = self.get_object(request, unquote(object_id))
+        sections = ([html for s in providers.deal_sections() if (html := s.render(request, deal))]
+                    if deal else [])
+        return super().change_view(request, object_id, form_url,
+                                   {"deal_sections": sections, **(extra_context or {})})
     create_service = staticmethod(services.deal_create)
     update_service = staticmethod(services.deal_update)
     update_kwarg = "deal"
