@@ -188,6 +188,11 @@ MATRIX[TRUSTEE_AUDITOR] += _CHAIN_VIEW
 MATRIX[COMPLIANCE_OFFICER] += ["core.view_apitoken", "core.revoke_apitoken", "core.view_loginlock",
                                "core.unlock_loginlock", "axes.view_accessattempt", "otp_totp.view_totpdevice"]
 
+# Funding receipts (issuance): every staff role reads the payments received; operations record
+# them with issuance.record_funding_subscription.
+for _role in (ISSUER_OPERATIONS, COMPLIANCE_OFFICER, TRUSTEE_AUDITOR):
+    MATRIX[_role] += ["issuance.view_fundingreceipt"]
+
 # Roles whose members work in the admin site (investors use the API and the portal).
 STAFF_ROLES = (ISSUER_OPERATIONS, COMPLIANCE_OFFICER, TRUSTEE_AUDITOR)
 

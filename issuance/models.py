@@ -542,3 +542,31 @@ class Subscription(ConcurrentTransitionMixin, models.Model):
                 custom={"bulk_only": True, "label": "add lots offered again"})
     def add_lots(self) -> None:
         """Released lots offered again raise this allocation; a funded one owes the difference."""
+
+
+class FundingReceipt(models.Model):
+    """Cash received for an allocation: the amount, the day it was credited and the payment's
+    reference. A subscription is funded when its receipts add up to its allocation."""
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="receipts")
+    amount = money_field()
+    value_date = models.DateField(validators=bounds.dates(),
+                                  help_text="The day the cash was credited to the SPV's account.")
+    reference = models.CharField(max_length=100, help_text="The bank's or payer's payment reference.")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["subscription", "value_date", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="fundingreceipt_amount_positive"),
+            models.CheckConstraint(condition=~Q(reference=""), name="fundingreceipt_reference_given"),
+            # The same payment recorded twice (a receipts file imported again) is refused.
+            models.UniqueConstraint(fields=["subscription", "reference"],
+                                    name="fundingreceipt_one_per_reference"),
+            *bounds.check_dates("fundingreceipt", "value_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} for subscription #{self.subscription_id}"

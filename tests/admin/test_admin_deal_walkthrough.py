@@ -42,12 +42,10 @@ def test_deal_from_draft_to_issued_in_the_admin(client, ops, officer, draft_deal
     subscribe(actor=ops, investor=investor, tranche=senior, amount="7000000")
     subscribe(actor=ops, investor=other_investor, tranche=junior, amount="3000000")
     assert take(client, draft_deal, "close_book").status_code == 302
-    response = client.post(
-        reverse("admin:issuance_subscription_changelist"),
-        {"action": "record_full_funding",
-         "_selected_action": list(Subscription.objects.values_list("pk", flat=True))},
-    )
-    assert response.status_code == 302
+    for sub in Subscription.objects.order_by("id"):
+        response = client.post(reverse("admin:issuance_subscription_funding", args=[sub.pk]), {
+            "amount": str(sub.allocated_amount), "value_date": "2026-12-30", "reference": f"MT103-{sub.pk}"})
+        assert response.status_code == 302
     response = take(client, draft_deal, "issue")
 
     assert response.status_code == 302

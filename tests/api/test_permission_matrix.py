@@ -292,7 +292,8 @@ def deal_in(ops, officer, investor, other_investor):
         steps = {
             "closed": lambda: services.deal_transition(deal=deal, name="close_book", actor=ops),
             "closed+funded": lambda: [
-                services.subscription_record_funding(subscription=s, actor=ops, amount=s.allocated_amount)
+                services.subscription_record_funding(subscription=s, actor=ops, amount=s.allocated_amount,
+                                                     reference=f"W{s.pk}")
                 for s in Subscription.objects.filter(tranche__deal=deal)],
             "issued": lambda: services.deal_transition(deal=deal, name="issue", actor=ops),
             "servicing": lambda: services.deal_transition(deal=deal, name="start_servicing", actor=ops),

@@ -111,7 +111,8 @@ def test_a_book_that_cannot_close_says_why_and_offers_no_button(client, ops, ope
 def test_the_deal_page_shows_the_book_totals(client, ops, closed_deal):
     senior = closed_deal.tranches.get(seniority=1)
     sub = Subscription.objects.get(tranche=senior)
-    services.subscription_record_funding(subscription=sub, actor=ops, amount=sub.allocated_amount)
+    services.subscription_record_funding(subscription=sub, actor=ops, amount=sub.allocated_amount,
+                                         reference=f"W{sub.pk}")
     client.force_login(ops)
 
     page = text(client.get(reverse("admin:issuance_deal_change", args=[closed_deal.pk])))

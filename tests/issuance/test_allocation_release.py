@@ -26,7 +26,8 @@ def _close(deal, ops):
 def _fund(sub, ops):
     sub.refresh_from_db()
     return services.subscription_record_funding(subscription=sub, actor=ops,
-                                                amount=sub.allocated_amount - sub.funded_amount)
+                                                amount=sub.allocated_amount - sub.funded_amount,
+                                                reference=f"W{sub.pk}-{sub.funded_amount}")
 
 
 @pytest.fixture
