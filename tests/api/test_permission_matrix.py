@@ -384,7 +384,8 @@ def test_trustee_cannot_take_spv_or_subscription_actions(action, ops, officer, t
     events = AuditEvent.objects.count()
 
     response = api(trustee).post(f"/api/v1/{resource}/{obj.pk}/{path}/",
-                                 {"reason": "Audit sample.", "amount": "100000", "lots": "reduce_tranche"})
+                                 {"reason": "Audit sample.", "amount": "100000", "lots": "reduce_tranche",
+                                  "reference": "MT103-1"})
 
     message = f"You may not '{label}' this {noun}: it needs {needs}, which you do not have."
     assert response.status_code == 403
