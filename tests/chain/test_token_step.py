@@ -10,6 +10,7 @@ from django.urls import reverse
 from chain import services
 from chain.models import ChainTransaction, Contract
 from chain.txmanager import wait_mined
+from compliance.models import Wallet
 from core.models import AuditEvent
 from issuance import services as issuance
 from issuance.models import Subscription
@@ -123,3 +124,15 @@ def test_roles_that_may_not_issue_see_no_buttons_and_are_refused(client, trustee
 def test_before_issue_the_deal_page_has_no_token_step(client, ops, closed_deal):
     client.force_login(ops)
     assert "Token step" not in page(client, closed_deal)
+
+
+def test_the_demo_proves_a_dev_wallet_for_each_holder_without_one(ops, investor, other_investor):
+    from chain.management.commands.chain_demo import Command
+
+    verified_wallet(other_investor, BOB.address)
+
+    Command()._prove_demo_wallets([investor.pk, other_investor.pk])
+    Command()._prove_demo_wallets([investor.pk, other_investor.pk])  # again: nothing new
+
+    assert sorted(Wallet.objects.values_list("investor__legal_name", "address")) == [
+        ("Other Investor Ltd", BOB.address), ("Own Investor Ltd", ALICE.address)]
