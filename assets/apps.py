@@ -10,3 +10,9 @@ class AssetsConfig(AppConfig):
         from assets import dashboard
 
         dashboard.register()
+
+        # Issuance sits below assets and asks it through issuance.providers.
+        from assets.selectors import pledged_collateral
+        from issuance.providers import register_collateral
+
+        register_collateral(pledged=pledged_collateral)

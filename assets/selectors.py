@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import F, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from assets.models import (
@@ -26,6 +26,7 @@ from assets.models import (
 from core.clock import as_of_or_today
 from core.money import quantize
 from core.roles import sees_all
+from issuance.providers import Pledged
 
 AGING_BUCKETS = ("current", "30", "60", "90+")
 
@@ -132,3 +133,11 @@ def aging(*, as_of: date, lease: Lease | None = None, currency: str | None = Non
             for (ccy, name), buckets in sorted(by_lessee.items())
         ],
     }
+
+
+def pledged_collateral(deal):
+    """What issuance asks before issuing an asset-backed deal (issuance.providers): the devices
+    assigned to ``deal``, those decommissioned, sold or impaired counted apart. One query."""
+    counts = Device.objects.filter(deal=deal).aggregate(
+        total=Count("id"), gone=Count("id", filter=Q(state__in=Device.FINAL_STATES)))
+    return Pledged(devices=counts["total"] - counts["gone"], excluded=counts["gone"])

@@ -4,10 +4,14 @@ chain.services / chain.txmanager."""
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Min
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
 from django.utils.html import format_html
 
-from chain import txmanager
+from chain import deal_tokens, txmanager
 from chain.genesis import chain_reset_alert_resolve
 from chain.models import (
     ChainEvent,
@@ -23,7 +27,7 @@ from chain.models import (
 )
 from chain.rpc import NodeUnavailable, RPCError
 from core.admin_base import ReadOnlyAdmin
-from core.errors import Refused
+from core.errors import NotPermitted, Refused
 
 
 def _short(value: str, n: int = 10) -> str:
@@ -148,6 +152,52 @@ class ContractAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "chain_id"]
     search_fields = ["name", "address"]
     list_select_related = ["tranche__deal", "spv"]
+
+    # The deal page's token step (chain/deal_tokens.py) posts its two buttons here.
+    def get_urls(self):
+        return [
+            path("deal/<int:deal_id>/deploy/", self.admin_site.admin_view(self.deal_deploy_view),
+                 name="chain_deal_tokens_deploy"),
+            path("deal/<int:deal_id>/mint/", self.admin_site.admin_view(self.deal_mint_view),
+                 name="chain_deal_tokens_mint"),
+            *super().get_urls(),
+        ]
+
+    def deal_deploy_view(self, request, deal_id: int):
+        def deployed(deal):
+            contracts = deal_tokens.deal_tokens_deploy(deal=deal, actor=request.user)
+            return (f"{deal}: the identity registry and {len(contracts) - 1} tranche token(s) are "
+                    "deployed.")
+        return _deal_action(request, deal_id, deployed)
+
+    def deal_mint_view(self, request, deal_id: int):
+        def minted(deal):
+            sent = deal_tokens.deal_tokens_mint(deal=deal, actor=request.user)
+            return (f"{deal}: {len(sent)} mint(s) sent; each is followed to confirmation "
+                    "(Chain transactions).")
+        return _deal_action(request, deal_id, minted)
+
+
+def _deal_action(request, deal_id: int, action):
+    """Run a token-step action on a deal the user may see, then back to the deal page with what
+    happened, or with what is missing: the refusal, or that the node does not answer."""
+    from issuance.selectors import deals_visible_to
+
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    deal = get_object_or_404(deals_visible_to(request.user), pk=deal_id)
+    try:
+        messages.success(request, action(deal))
+    except NotPermitted as exc:
+        raise PermissionDenied(exc.message) from exc
+    except Refused as exc:
+        messages.error(request, exc.message)
+    except NodeUnavailable as exc:
+        messages.error(request, f"The chain node does not answer ({exc}); nothing more was sent. "
+                                "Try again once it is reachable.")
+    except RPCError as exc:
+        messages.error(request, f"The chain node refused: {exc}. Nothing more was sent.")
+    return redirect(reverse("admin:issuance_deal_change", args=[deal.pk]))
 
 
 @admin.register(IndexerCursor)

@@ -10,3 +10,9 @@ class ChainConfig(AppConfig):
         from chain.dashboard import register as register_panels  # its panels on the home page
 
         register_panels()
+
+        # The token step on the deal's admin page (issuance asks through its registry).
+        from chain.deal_tokens import render_token_step
+        from issuance.providers import register_deal_section
+
+        register_deal_section("token_step", render_token_step)

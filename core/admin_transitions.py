@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from core.admin_money import MoneyAdminMixin
 from core.errors import Refused
 from core.models import AuditEvent
-from core.transitions import available_transitions
+from core.transitions import available_transitions, transition_custom
 
 
 class AuditEventInline(GenericTabularInline):
@@ -41,6 +41,15 @@ class AuditEventInline(GenericTabularInline):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), required=False)
+
+
+def confirmation_question(obj, info) -> str:
+    """The confirmation page asks a sentence: the transition's own ``question``
+    (``custom={"question": "Submit {object} for compliance review?"}``), else "<Label> <object>?"."""
+    template = transition_custom(type(obj), info.name).get("question")
+    if template:
+        return template.format(object=obj)
+    return f"{info.label[:1].upper()}{info.label[1:]} {obj}?"
 
 
 class ServiceAdmin(MoneyAdminMixin, admin.ModelAdmin):
@@ -82,6 +91,12 @@ class TransitionAdmin(ServiceAdmin):
     # A transition that asks for more than a reason: {name: a ReasonForm subclass}; its other
     # fields are passed to transition_service as options.
     transition_forms: dict[str, type[forms.Form]] = {}
+    # What a confirmation page shows before its button: {name: template}, with the context of
+    # transition_context(request, obj, name) (e.g. the close-book preview).
+    transition_templates: dict[str, str] = {}
+
+    def transition_context(self, request, obj, name: str) -> dict:
+        return {}
 
     def get_urls(self):
         opts = self.model._meta
@@ -127,6 +142,8 @@ class TransitionAdmin(ServiceAdmin):
             "transition": info,
             "form": form,
             "change_url": change_url,
-            "title": f"{info.label.capitalize()}: {obj}",
+            "title": confirmation_question(obj, info),
+            "details_template": self.transition_templates.get(name),
+            **self.transition_context(request, obj, name),
         }
         return TemplateResponse(request, "admin/transition_confirm.html", context)

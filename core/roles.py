@@ -249,6 +249,10 @@ MATRIX[ISSUER_OPERATIONS] += _RECON_VIEW + [
     "reconciliation.approve_write_off_reconexception"]
 MATRIX[COMPLIANCE_OFFICER] += _RECON_VIEW
 MATRIX[TRUSTEE_AUDITOR] += _RECON_VIEW
+# Funding receipts (issuance): every staff role reads the payments received; operations record
+# them with issuance.record_funding_subscription.
+for _role in (ISSUER_OPERATIONS, COMPLIANCE_OFFICER, TRUSTEE_AUDITOR):
+    MATRIX[_role] += ["issuance.view_fundingreceipt"]
 
 # Roles whose members work in the admin site (investors use the API and the portal).
 STAFF_ROLES = (ISSUER_OPERATIONS, COMPLIANCE_OFFICER, TRUSTEE_AUDITOR)

@@ -6,6 +6,8 @@ returns ``None`` when the transition may proceed or a sentence saying why not.
 ``custom`` may carry:
 
 - ``label``: the words shown on buttons and in messages;
+- ``question``: the admin's confirmation sentence, ``{object}`` standing for the object's name
+  ("Submit {object} for compliance review?"); without it, "<Label> <object>?";
 - ``reason_required``: the actor must say why (rejections, cancellations);
 - ``checker_of``: the name of a user field holding the *maker*; the actor must be
   someone else (maker-checker);

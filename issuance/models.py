@@ -22,6 +22,7 @@ from core.validators import (
     validate_currency,
     validate_lei,
 )
+from issuance import providers
 
 
 class PaymentFrequency(models.TextChoices):
@@ -120,6 +121,8 @@ class Deal(ConcurrentTransitionMixin, models.Model):
         DEFAULTED = "defaulted", "defaulted"
 
     FINAL_STATES = (State.MATURED, State.REDEEMED, State.CANCELLED, State.DEFAULTED)
+    # Deals secured by assets the SPV owns: issued only with collateral pledged (the issue guard).
+    ASSET_BACKED = (AssetClass.GREEN_COMPUTE_ABS,)
     EDITABLE_STATES = (State.DRAFT, State.STRUCTURING)
     CANCELLABLE = (State.DRAFT, State.STRUCTURING, State.COMPLIANCE_REVIEW, State.APPROVED,
                    State.OPEN, State.CLOSED)
@@ -235,33 +238,38 @@ class Deal(ConcurrentTransitionMixin, models.Model):
 
     @transition(state, source=State.STRUCTURING, target=State.COMPLIANCE_REVIEW,
                 permission="issuance.submit_for_review_deal", conditions=[_tranches_add_up],
-                custom={"label": "submit for review"})
+                custom={"label": "submit for review",
+                        "question": "Submit {object} for compliance review?"})
     def submit_for_review(self) -> None:
         pass
 
     @transition(state, source=State.COMPLIANCE_REVIEW, target=State.APPROVED,
                 permission="issuance.approve_deal", conditions=[_tranches_add_up],
                 custom={"checker_of": "submitted_by",
-                        "makers_from_audit": ("create", "update", "submit_for_review")})
+                        "makers_from_audit": ("create", "update", "submit_for_review"),
+                        "question": "Approve the structure of {object}?"})
     def approve(self) -> None:
         pass
 
     @transition(state, source=State.COMPLIANCE_REVIEW, target=State.STRUCTURING,
                 permission="issuance.return_to_structuring_deal",
-                custom={"label": "return to structuring", "reason_required": True})
+                custom={"label": "return to structuring", "reason_required": True,
+                        "question": "Return {object} to structuring?"})
     def return_to_structuring(self) -> None:
         pass
 
     @transition(state, source=State.APPROVED, target=State.OPEN,
                 permission="issuance.open_subscriptions_deal",
-                custom={"label": "open for subscription"})
+                custom={"label": "open for subscription",
+                        "question": "Open {object} for subscription?"})
     def open_subscriptions(self) -> None:
         pass
 
     @transition(state, source=State.OPEN, target=State.CLOSED,
                 permission="issuance.close_book_deal",
                 conditions=[_no_open_requests, _book_covers_every_tranche],
-                custom={"label": "close book and allocate"})
+                custom={"label": "close book and allocate",
+                        "question": "Close the book of {object} and allocate it pro rata?"})
     def close_book(self) -> None:
         pass
 
@@ -278,9 +286,24 @@ class Deal(ConcurrentTransitionMixin, models.Model):
                 problems.append(f"Subscription #{sub.pk} ({sub.investor}): " + " ".join(result.reasons))
         return " ".join(problems) or None
 
+    @guard
+    def _collateral_pledged(self) -> str | None:
+        """An asset-backed deal is issued only with devices pledged to it (asked of assets)."""
+        if self.asset_class not in self.ASSET_BACKED:
+            return None
+        pledged = providers.collateral().pledged(self)
+        if pledged.devices:
+            return None
+        gone = (f" ({pledged.excluded} assigned to it are decommissioned, sold or impaired and do not "
+                "count)" if pledged.excluded else "")
+        return (f"{self.name} is a {self.get_asset_class_display()} deal with no collateral pledged: "
+                f"no device is assigned to it{gone}. Pledge its devices (Devices, field 'deal') "
+                "before issuing.")
+
     @transition(state, source=State.CLOSED, target=State.ISSUED,
                 permission="issuance.issue_deal",
-                conditions=[_every_allocation_funded, _every_holder_eligible])
+                conditions=[_every_allocation_funded, _every_holder_eligible, _collateral_pledged],
+                custom={"question": "Issue the notes of {object}?"})
     def issue(self) -> None:
         pass
 
@@ -290,12 +313,14 @@ class Deal(ConcurrentTransitionMixin, models.Model):
         pass
 
     @transition(state, source=State.SERVICING, target=State.MATURED,
-                permission="issuance.mature_deal", custom={"reason_required": True})
+                permission="issuance.mature_deal",
+                custom={"reason_required": True, "question": "Mark {object} matured?"})
     def mature(self) -> None:
         pass
 
     @transition(state, source=State.SERVICING, target=State.REDEEMED,
-                permission="issuance.redeem_deal", custom={"reason_required": True})
+                permission="issuance.redeem_deal",
+                custom={"reason_required": True, "question": "Mark {object} redeemed?"})
     def redeem(self) -> None:
         pass
 
@@ -306,7 +331,8 @@ class Deal(ConcurrentTransitionMixin, models.Model):
 
     @transition(state, source=[State.ISSUED, State.SERVICING], target=State.DEFAULTED,
                 permission="issuance.declare_default_deal",
-                custom={"label": "declare default", "reason_required": True})
+                custom={"label": "declare default", "reason_required": True,
+                        "question": "Declare {object} in default?"})
     def declare_default(self) -> None:
         pass
 
@@ -490,7 +516,7 @@ class Subscription(ConcurrentTransitionMixin, models.Model):
 
     @transition(state, source=[State.REQUESTED, State.ACCEPTED], target=State.CANCELLED,
                 permission="issuance.cancel_subscription", conditions=[_deal_open],
-                custom={"reason_required": True})
+                custom={"reason_required": True, "question": "Withdraw subscription {object}?"})
     def cancel(self) -> None:
         """The subscription's own investor, or staff, withdraw a request before the book closes
         (the service checks whose it is through core.authz.require_own_or_staff)."""
@@ -499,13 +525,15 @@ class Subscription(ConcurrentTransitionMixin, models.Model):
 
     @transition(state, source=State.ALLOCATED, target=State.CANCELLED,
                 permission="issuance.release_allocation_subscription",
-                custom={"reason_required": True})
+                custom={"reason_required": True,
+                        "question": "Cancel the allocation of subscription {object}?"})
     def cancel_allocation(self) -> None:
         """The investor withdrew (or was withdrawn) after allocation, before paying in full."""
 
     @transition(state, source=State.ALLOCATED, target=State.DEFAULTED,
                 permission="issuance.release_allocation_subscription",
-                custom={"reason_required": True})
+                custom={"reason_required": True,
+                        "question": "Default the allocation of subscription {object}?"})
     def default_allocation(self) -> None:
         """The investor did not pay the allocation."""
 
@@ -514,3 +542,31 @@ class Subscription(ConcurrentTransitionMixin, models.Model):
                 custom={"bulk_only": True, "label": "add lots offered again"})
     def add_lots(self) -> None:
         """Released lots offered again raise this allocation; a funded one owes the difference."""
+
+
+class FundingReceipt(models.Model):
+    """Cash received for an allocation: the amount, the day it was credited and the payment's
+    reference. A subscription is funded when its receipts add up to its allocation."""
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="receipts")
+    amount = money_field()
+    value_date = models.DateField(validators=bounds.dates(),
+                                  help_text="The day the cash was credited to the SPV's account.")
+    reference = models.CharField(max_length=100, help_text="The bank's or payer's payment reference.")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["subscription", "value_date", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="fundingreceipt_amount_positive"),
+            models.CheckConstraint(condition=~Q(reference=""), name="fundingreceipt_reference_given"),
+            # The same payment recorded twice (a receipts file imported again) is refused.
+            models.UniqueConstraint(fields=["subscription", "reference"],
+                                    name="fundingreceipt_one_per_reference"),
+            *bounds.check_dates("fundingreceipt", "value_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} for subscription #{self.subscription_id}"

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, DecimalField, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
 from core.errors import Refused
 from core.roles import sees_all
@@ -156,3 +157,43 @@ def close_book_preview(deal: Deal) -> CloseBookPreview:
     reasons = _close_book_refusals(deal)
     return CloseBookPreview(deal_id=deal.pk, currency=deal.currency, can_close=not reasons,
                             reasons=reasons, tranches=tuple(previews))
+
+
+# The book totals on the deal page: what was asked, accepted, allocated, paid and settled.
+
+
+@dataclass(frozen=True)
+class TrancheBook:
+    tranche_id: int
+    class_name: str
+    currency: str
+    size: Decimal  # the tranche's original principal
+    requested: Decimal  # every live request (requested, accepted, allocated, funded, settled)
+    accepted: Decimal  # requests taken into the book (accepted and after)
+    allocated: Decimal  # allocations (allocated, funded, settled)
+    funded: Decimal  # cash received on live allocations
+    settled: Decimal  # what settled at issue
+
+
+_ACCEPTED_ON = (Subscription.State.ACCEPTED, Subscription.State.ALLOCATED, Subscription.State.FUNDED,
+                Subscription.State.SETTLED)
+_ALLOCATED_ON = (Subscription.State.ALLOCATED, Subscription.State.FUNDED, Subscription.State.SETTLED)
+
+
+def book_totals(deal: Deal) -> tuple[TrancheBook, ...]:
+    """Per tranche in seniority order, in one query: size, requested, accepted, allocated, funded
+    and settled amounts (Decimals in the deal's currency)."""
+    def total(field: str, states) -> Sum:
+        return Coalesce(Sum(f"subscriptions__{field}", filter=Q(subscriptions__state__in=states)),
+                        Decimal("0.00"), output_field=DecimalField())
+
+    rows = deal.tranches.order_by("seniority").annotate(
+        requested=total("requested_amount", Subscription.LIVE_STATES),
+        accepted=total("requested_amount", _ACCEPTED_ON),
+        allocated=total("allocated_amount", _ALLOCATED_ON),
+        funded=total("funded_amount", _ALLOCATED_ON),
+        settled=total("funded_amount", (Subscription.State.SETTLED,)),
+    )
+    return tuple(TrancheBook(tranche_id=t.pk, class_name=t.class_name, currency=deal.currency,
+                             size=t.original_principal, requested=t.requested, accepted=t.accepted,
+                             allocated=t.allocated, funded=t.funded, settled=t.settled) for t in rows)

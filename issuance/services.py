@@ -13,14 +13,18 @@ does its own side effects. ``spv_transition``, ``deal_transition`` and
 """
 
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import F, Q, Sum
+from django.utils import timezone
 
 from compliance.eligibility import require_eligible
 from compliance.models import Investor
-from core.audit import audit_created, audit_event, diff, snapshot
+from core import bounds, clock
+from core.audit import audit_created, audit_created_bulk, audit_event, diff, snapshot
 from core.authz import require_own_or_staff, require_perm
 from core.errors import InvalidInput, Refused, TransitionNotAllowed
 from core.fields import check_money_fields
@@ -37,7 +41,8 @@ from core.transitions import (
     transition_sources,
 )
 from issuance.allocation import allocate_lots
-from issuance.models import SPV, Deal, Subscription, Tranche
+from issuance.funding_csv import MAX_REFERENCE, nothing_recorded, parse_receipts
+from issuance.models import SPV, Deal, FundingReceipt, Subscription, Tranche
 from issuance.selectors import pro_rata
 from issuance.signals import deal_issued
 
@@ -580,11 +585,17 @@ def _add_lots(increases: dict[int, Decimal], *, actor, why: str) -> None:
                     values={pk: {"allocated_amount": new} for pk, new in increases.items()})
 
 
+# Funding: cash received for allocations, one receipt per payment (amount, value date, reference).
+
+RECEIPT_FIELDS = ("subscription", "amount", "value_date", "reference")
+
+
 @transaction.atomic
 def subscription_record_funding(
-    *, subscription: Subscription, amount: Decimal, actor, reference: str = ""
+    *, subscription: Subscription, amount: Decimal, actor, reference: str, value_date: date | None = None
 ) -> Subscription:
-    """Record cash received for an allocation; it becomes funded when fully paid."""
+    """Record one payment received for an allocation (``value_date``: the day it was credited,
+    today's business date when not given); the subscription becomes funded when fully paid."""
     sub = _lock_subscription(subscription)
     check_transition(sub, "fund", actor=actor)  # permission, state and deal checks first
     deal = sub.tranche.deal
@@ -595,12 +606,101 @@ def subscription_record_funding(
             f"The amount must be above zero and at most the {deal.money(outstanding)} still due.",
             field="amount",
         )
-    before = snapshot(sub, ("funded_amount",))
-    sub.funded_amount += amount
-    if sub.funded_amount == sub.allocated_amount:
-        run_transition(sub, "fund", actor=actor, reason=reference)
-    else:
-        sub.save(update_fields=["funded_amount", "updated_at"])
-    audit_event(instance=sub, actor=actor, action=AuditEvent.Action.UPDATE, reason=reference,
-                changes=diff(before, snapshot(sub, ("funded_amount",))))
+    reference = (reference or "").strip()
+    if not reference or len(reference) > MAX_REFERENCE:
+        raise InvalidInput(f"A payment reference of 1 to {MAX_REFERENCE} characters is required.",
+                           field="reference")
+    if sub.receipts.filter(reference=reference).exists():
+        raise InvalidInput(f"A payment with reference '{reference}' is already recorded for this "
+                           "subscription.", field="reference")
+    value_date = value_date or clock.today()
+    if not bounds.EARLIEST_DATE <= value_date <= bounds.LATEST_DATE:
+        raise InvalidInput(f"The value date must be from {bounds.EARLIEST_DATE} to {bounds.LATEST_DATE}.",
+                           field="value_date")
+    _book_receipts([(sub, amount, value_date, reference)], actor=actor)
+    sub.refresh_from_db()
     return sub
+
+
+@transaction.atomic
+def subscription_funding_import(*, data: bytes, actor) -> list[FundingReceipt]:
+    """Record every payment of a receipts CSV (issuance/funding_csv.py) at once, or none: a bad
+    cell, an unknown subscription, a deal not closed, another currency, more than is still due or a
+    payment already recorded is named by line and column, and nothing is written."""
+    require_perm(actor, "issuance.record_funding_subscription", doing="record funding")
+    receipts = parse_receipts(data)
+    ids = sorted({r.subscription_id for r in receipts})
+    deal_ids = sorted(set(Subscription.objects.filter(pk__in=ids).values_list("tranche__deal_id", flat=True)))
+    deals = {d.pk: d for d in Deal.objects.select_for_update().filter(pk__in=deal_ids).order_by("pk")}
+    subs = {s.pk: s for s in Subscription.objects.select_for_update(of=("self",))
+            .filter(pk__in=ids).select_related("tranche", "investor").order_by("pk")}
+    known = set(FundingReceipt.objects.filter(subscription_id__in=ids)
+                .values_list("subscription_id", "reference"))
+    due = {pk: s.allocated_amount - s.funded_amount for pk, s in subs.items()}
+    problems, rows, seen = [], [], set()
+    for r in receipts:
+        sub = subs.get(r.subscription_id)
+        at = f"line {r.line}, column"
+        if sub is None:
+            problems.append(f"{at} 'subscription': there is no subscription {r.subscription_id}")
+            continue
+        deal = deals[sub.tranche.deal_id]
+        if (sub.pk, r.reference) in known or (sub.pk, r.reference) in seen:
+            problems.append(f"{at} 'reference': the payment '{r.reference}' for subscription #{sub.pk} "
+                            "is already recorded")
+        elif deal.state != Deal.State.CLOSED:
+            problems.append(f"{at} 'subscription': the deal {deal} of subscription #{sub.pk} is "
+                            f"'{deal.get_state_display()}'; funds are recorded once its book is closed")
+        elif sub.state != Subscription.State.ALLOCATED:
+            problems.append(f"{at} 'subscription': subscription #{sub.pk} is '{sub.get_state_display()}'; "
+                            "only an allocated one is paid")
+        elif r.currency != deal.currency:
+            problems.append(f"{at} 'currency': {r.currency}, but {deal} is in {deal.currency}")
+        elif r.amount > due[sub.pk]:
+            problems.append(f"{at} 'amount': {deal.money(r.amount)} is more than the "
+                            f"{deal.money(due[sub.pk])} still due on subscription #{sub.pk}")
+        else:
+            due[sub.pk] -= r.amount
+            seen.add((sub.pk, r.reference))
+            rows.append((sub, r.amount, r.value_date, r.reference))
+    if problems:
+        raise nothing_recorded(problems)
+    return _book_receipts(rows, actor=actor)
+
+
+def _book_receipts(rows: list[tuple[Subscription, Decimal, date, str]], *, actor) -> list[FundingReceipt]:
+    """Save checked payments of locked subscriptions, in bulk: the receipts (audited as created),
+    the subscriptions paid in full through the ``fund`` transition, the others' new funded amount
+    (audited as an update). A handful of statements whatever the number of rows."""
+    receipts = FundingReceipt.objects.bulk_create([
+        FundingReceipt(subscription=sub, amount=amount, value_date=day, reference=ref,
+                       recorded_by=actor if getattr(actor, "pk", None) else None)
+        for sub, amount, day, ref in rows])
+    audit_created_bulk(instances=receipts, actor=actor, fields=RECEIPT_FIELDS)
+    paid: dict[int, Decimal] = {}
+    refs: dict[int, list[str]] = {}
+    subs = {}
+    for sub, amount, _, ref in rows:
+        paid[sub.pk] = paid.get(sub.pk, sub.funded_amount) + amount
+        refs.setdefault(sub.pk, []).append(ref)
+        subs[sub.pk] = sub
+    full = {pk: {"funded_amount": total} for pk, total in paid.items()
+            if total == subs[pk].allocated_amount}
+    if full:
+        bulk_transition(Subscription, "fund", values=full, actor=actor, object_repr=SUBSCRIPTION_REPR,
+                        reason={pk: ", ".join(refs[pk]) for pk in full})
+    partial = [pk for pk in paid if pk not in full]
+    if partial:
+        changed, now = [], timezone.now()
+        for pk in partial:
+            sub = subs[pk]
+            changed.append((sub, [str(sub.funded_amount), str(paid[pk])]))
+            sub.funded_amount, sub.updated_at = paid[pk], now
+        Subscription.objects.bulk_update([s for s, _ in changed], ["funded_amount", "updated_at"])
+        content_type = ContentType.objects.get_for_model(Subscription)
+        AuditEvent.objects.bulk_create([
+            AuditEvent(actor=actor if getattr(actor, "pk", None) else None, content_type=content_type,
+                       object_id=sub.pk, object_repr=str(sub)[:200], action=AuditEvent.Action.UPDATE,
+                       reason=", ".join(refs[sub.pk]), changes={"funded_amount": change})
+            for sub, change in changed])
+    return receipts

@@ -5,7 +5,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from core import roles
-from tests.factories import make_deal, make_investor, make_user, subscribe, to_state
+from tests.factories import make_deal, make_investor, make_user, pledge_collateral, subscribe, to_state
 from tests.two_factor import VerifiedClient, api_token_key
 
 
@@ -87,9 +87,11 @@ def open_deal(ops, officer):
 
 @pytest.fixture
 def closed_deal(ops, officer, open_deal, investor, other_investor):
-    """An open deal whose two tranches are fully subscribed and whose book is closed."""
+    """An open deal whose two tranches are fully subscribed and whose book is closed; a device is
+    pledged to it as collateral."""
     from issuance import services
 
+    pledge_collateral(actor=ops, deal=open_deal)
     senior, junior = open_deal.tranches.order_by("seniority")
     subscribe(actor=ops, investor=investor, tranche=senior, amount="7000000")
     subscribe(actor=ops, investor=other_investor, tranche=junior, amount="3000000")

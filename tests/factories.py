@@ -120,6 +120,14 @@ def make_tranche(*, actor: User, deal: Deal, seniority: int, principal: str,
     )
 
 
+def pledge_collateral(*, actor: User, deal: Deal, devices: int = 1) -> list:
+    """Assign ``devices`` new GPU servers of the deal's SPV to it as collateral (issuing an
+    asset-backed deal needs at least one)."""
+    from tests.assets.builders import make_gpu_server
+
+    return [make_gpu_server(actor=actor, deal=deal) for _ in range(devices)]
+
+
 def to_state(deal: Deal, state: str, *, maker: User, checker: User) -> Deal:
     """Walk a draft deal forward to ``state`` (up to 'open') through the services."""
     path = ["start_structuring", "submit_for_review", "approve", "open_subscriptions"]

@@ -4,9 +4,12 @@ from rest_framework import serializers
 
 from compliance.models import Investor
 from compliance.selectors import investors_visible_to
+from core import bounds
 from core.api.money import MoneyField, MoneySerializerMixin
 from core.api.transitions import TransitionRequestSerializer
-from issuance.models import SPV, Deal, Subscription, Tranche
+from issuance.funding_csv import COLUMNS as RECEIPT_COLUMNS
+from issuance.funding_csv import MAX_REFERENCE
+from issuance.models import SPV, Deal, FundingReceipt, Subscription, Tranche
 from issuance.selectors import tranches_visible_to
 
 POSITIVE = {"min_value": Decimal("0.01")}
@@ -103,8 +106,24 @@ class SubscriptionSerializer(MoneySerializerMixin, serializers.ModelSerializer):
 
 class FundingSerializer(serializers.Serializer):
     amount = MoneyField(help_text="Above zero, in the deal currency, to its minor unit.")
-    reference = serializers.CharField(max_length=200, required=False, allow_blank=True,
-                                      default="", help_text="Bank or payment reference.")
+    reference = serializers.CharField(max_length=MAX_REFERENCE,
+                                      help_text="The payment's bank or payer reference (required).")
+    value_date = serializers.DateField(required=False, validators=bounds.dates(),
+                                       help_text="The day the cash was credited; today if omitted.")
+
+
+class FundingReceiptSerializer(MoneySerializerMixin, serializers.ModelSerializer):
+    money_currency = "subscription.tranche.deal.currency"
+    currency = serializers.CharField(source="subscription.tranche.deal.currency", read_only=True)
+
+    class Meta:
+        model = FundingReceipt
+        fields = ["id", "subscription", "amount", "currency", "value_date", "reference", "created_at"]
+        read_only_fields = fields
+
+
+class ReceiptsFileSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="CSV with the columns " + ", ".join(RECEIPT_COLUMNS) + ".")
 
 
 class ReleaseAllocationSerializer(TransitionRequestSerializer):

@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from compliance.models import Investor
@@ -16,13 +17,15 @@ from issuance.api.filters import DealFilter, SPVFilter, SubscriptionFilter, Tran
 from issuance.api.serializers import (
     CloseBookPreviewSerializer,
     DealSerializer,
+    FundingReceiptSerializer,
     FundingSerializer,
+    ReceiptsFileSerializer,
     ReleaseAllocationSerializer,
     SPVSerializer,
     SubscriptionSerializer,
     TrancheSerializer,
 )
-from issuance.models import SPV, Deal, Subscription
+from issuance.models import SPV, Deal, FundingReceipt, Subscription
 
 
 @with_transition_actions(
@@ -103,7 +106,8 @@ class SubscriptionViewSet(RowListMixin, mixins.CreateModelMixin, viewsets.ReadOn
     ordering_fields = ["created_at", "requested_amount", "allocated_amount"]
     pagination_class = CursorPagination  # 400,000 rows in the benchmark: no COUNT, no OFFSET
     cursor_ordering = ("created_at", "id")  # the subscription_default_order index
-    service_checked_actions = ("record_funding",)
+    service_checked_actions = ("record_funding", "funding_import")
+    throttle_scope = None  # "upload" for funding-import
 
     def get_queryset(self):
         return selectors.subscriptions_visible_to(self.request.user)
@@ -138,6 +142,21 @@ class SubscriptionViewSet(RowListMixin, mixins.CreateModelMixin, viewsets.ReadOn
         body.is_valid(raise_exception=True)
         services.subscription_record_funding(
             subscription=sub, actor=request.user, amount=body.validated_data["amount"],
-            reference=body.validated_data["reference"],
+            reference=body.validated_data["reference"], value_date=body.validated_data.get("value_date"),
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=sub.pk)).data)
+
+    @extend_schema(request={"multipart/form-data": ReceiptsFileSerializer},
+                   parameters=[IDEMPOTENCY_PARAMETER], responses={201: FundingReceiptSerializer(many=True)},
+                   summary="Record the payments of a receipts CSV, all or none (bad cells in error.reasons)")
+    @action(detail=False, methods=["post"], url_path="funding-import", pagination_class=None,
+            parser_classes=[MultiPartParser, FormParser], throttle_scope="upload")
+    @idempotent
+    def funding_import(self, request):
+        body = ReceiptsFileSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        receipts = services.subscription_funding_import(data=body.validated_data["file"].read(),
+                                                        actor=request.user)
+        rows = FundingReceipt.objects.filter(pk__in=[r.pk for r in receipts]).select_related(
+            "subscription__tranche__deal").order_by("id")
+        return Response(FundingReceiptSerializer(rows, many=True).data, status=201)

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from core.models import AuditEvent
 from issuance.models import Deal, Subscription
-from tests.factories import subscribe
+from tests.factories import pledge_collateral, subscribe
 
 pytestmark = pytest.mark.django_db
 
@@ -38,15 +38,14 @@ def test_deal_from_draft_to_issued_in_the_admin(client, ops, officer, draft_deal
     client.force_login(ops)
     assert take(client, draft_deal, "open_subscriptions").status_code == 302
     senior, junior = draft_deal.tranches.order_by("seniority")
+    pledge_collateral(actor=ops, deal=draft_deal)
     subscribe(actor=ops, investor=investor, tranche=senior, amount="7000000")
     subscribe(actor=ops, investor=other_investor, tranche=junior, amount="3000000")
     assert take(client, draft_deal, "close_book").status_code == 302
-    response = client.post(
-        reverse("admin:issuance_subscription_changelist"),
-        {"action": "record_full_funding",
-         "_selected_action": list(Subscription.objects.values_list("pk", flat=True))},
-    )
-    assert response.status_code == 302
+    for sub in Subscription.objects.order_by("id"):
+        response = client.post(reverse("admin:issuance_subscription_funding", args=[sub.pk]), {
+            "amount": str(sub.allocated_amount), "value_date": "2026-12-30", "reference": f"MT103-{sub.pk}"})
+        assert response.status_code == 302
     response = take(client, draft_deal, "issue")
 
     assert response.status_code == 302

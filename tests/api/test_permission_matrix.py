@@ -14,7 +14,7 @@ from core import roles
 from core.models import AuditEvent
 from issuance import services
 from issuance.models import SPV, Deal, Subscription, Tranche
-from tests.factories import make_deal, make_lei, make_spv, subscribe, to_state
+from tests.factories import make_deal, make_lei, make_spv, pledge_collateral, subscribe, to_state
 
 pytestmark = pytest.mark.django_db
 
@@ -285,13 +285,15 @@ def deal_in(ops, officer, investor, other_investor):
         if STAGES.index(stage) <= STAGES.index("open"):
             return to_state(make_deal(actor=ops), stage, maker=ops, checker=officer)
         deal = to_state(make_deal(actor=ops), "open", maker=ops, checker=officer)
+        pledge_collateral(actor=ops, deal=deal)
         senior, junior = deal.tranches.order_by("seniority")
         subscribe(actor=ops, investor=investor, tranche=senior, amount="7000000")
         subscribe(actor=ops, investor=other_investor, tranche=junior, amount="3000000")
         steps = {
             "closed": lambda: services.deal_transition(deal=deal, name="close_book", actor=ops),
             "closed+funded": lambda: [
-                services.subscription_record_funding(subscription=s, actor=ops, amount=s.allocated_amount)
+                services.subscription_record_funding(subscription=s, actor=ops, amount=s.allocated_amount,
+                                                     reference=f"W{s.pk}")
                 for s in Subscription.objects.filter(tranche__deal=deal)],
             "issued": lambda: services.deal_transition(deal=deal, name="issue", actor=ops),
             "servicing": lambda: services.deal_transition(deal=deal, name="start_servicing", actor=ops),
@@ -382,7 +384,8 @@ def test_trustee_cannot_take_spv_or_subscription_actions(action, ops, officer, t
     events = AuditEvent.objects.count()
 
     response = api(trustee).post(f"/api/v1/{resource}/{obj.pk}/{path}/",
-                                 {"reason": "Audit sample.", "amount": "100000", "lots": "reduce_tranche"})
+                                 {"reason": "Audit sample.", "amount": "100000", "lots": "reduce_tranche",
+                                  "reference": "MT103-1"})
 
     message = f"You may not '{label}' this {noun}: it needs {needs}, which you do not have."
     assert response.status_code == 403

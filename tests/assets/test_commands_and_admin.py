@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
 from assets.models import BankEntry, Device, Invoice, Lease, MeterImportBatch, MeterReading, Site
+from issuance.models import Deal
 from tests.assets.builders import make_gpu_server
 
 pytestmark = pytest.mark.django_db
@@ -45,13 +46,13 @@ def test_demo_assets_load_once(ops):
     )
     call_command("load_demo_assets")
 
-    assert counts == (3, 46, 3, 38, 40 * 8760, 7)
+    assert counts == (3, 48, 3, 38, 40 * 8760, 7)
     assert (
         Site.objects.count(),
         Device.objects.count(),
         Invoice.objects.count(),
         MeterReading.objects.count(),
-    ) == (3, 46, 38, 40 * 8760)
+    ) == (3, 48, 38, 40 * 8760)
     assert set(Invoice.objects.filter(state="overdue").values_list("number", flat=True)) == {
         "INV-HEL-L-003-202607",
         "INV-HEL-L-003-202608",
@@ -65,7 +66,11 @@ def test_demo_assets_load_once(ops):
         "unclassified",
     }
     assert Lease.objects.filter(state="active").count() == 3
-    assert sum(Device.objects.filter(kind="gpu_server").values_list("gpu_count", flat=True)) == 308
+    assert sum(Device.objects.filter(kind="gpu_server", deal__name="GCABS 2026-1")
+               .values_list("gpu_count", flat=True)) == 308
+    assert list(Device.objects.filter(deal=None).values_list("code", flat=True)) == [
+        "HEL-SPARE-001", "HEL-SPARE-002"]  # for the README's walk-through
+    assert Deal.objects.get(name="GCABS 2026-1").state == "servicing"
     assert Decimal(Invoice.objects.get(number="INV-HEL-L-001-202511").total) > 0
     assert date(2026, 10, 1) in set(Invoice.objects.values_list("period_start", flat=True))
 

@@ -40,7 +40,8 @@ def issued_deal(ops, closed_deal, django_capture_on_commit_callbacks, monkeypatc
     queued = []
     monkeypatch.setattr("core.outbox._publish", lambda task, kwargs, task_id: queued.append((task, kwargs)))
     for sub in Subscription.objects.filter(tranche__deal=closed_deal):
-        issuance.subscription_record_funding(subscription=sub, actor=ops, amount=sub.allocated_amount)
+        issuance.subscription_record_funding(subscription=sub, actor=ops, amount=sub.allocated_amount,
+                                             reference=f"W{sub.pk}")
     with django_capture_on_commit_callbacks(execute=True):
         deal = issuance.deal_transition(deal=closed_deal, name="issue", actor=ops)
     deal.queued = queued

@@ -122,7 +122,8 @@ def test_accept_rechecks_eligibility(ops, officer, restricted, investor):
 
 def test_issue_rechecks_every_holder(ops, closed_deal, investor):
     for sub in Subscription.objects.filter(tranche__deal=closed_deal):
-        issuance.subscription_record_funding(subscription=sub, actor=ops, amount=sub.allocated_amount)
+        issuance.subscription_record_funding(subscription=sub, actor=ops, amount=sub.allocated_amount,
+                                             reference=f"W{sub.pk}")
     case = investor.kyc_cases.get(state="approved")
     KycCase.objects.filter(pk=case.pk).update(refresh_due=timezone.localdate())
     sub = Subscription.objects.get(tranche__deal=closed_deal, investor=investor)

@@ -11,12 +11,13 @@ from core.errors import GuardFailed, InvalidInput, NotPermitted, Refused, Transi
 from core.models import AuditEvent
 from issuance import services
 from issuance.models import Deal, Subscription, Tranche
-from tests.factories import make_investor, subscribe
+from tests.factories import make_investor, pledge_collateral, subscribe
 
 pytestmark = pytest.mark.django_db
 
 
 def _close(deal, ops):
+    pledge_collateral(actor=ops, deal=deal)  # so that only the book decides whether it issues
     services.deal_transition(deal=deal, name="close_book", actor=ops)
     deal.refresh_from_db()
     return deal
@@ -25,7 +26,8 @@ def _close(deal, ops):
 def _fund(sub, ops):
     sub.refresh_from_db()
     return services.subscription_record_funding(subscription=sub, actor=ops,
-                                                amount=sub.allocated_amount - sub.funded_amount)
+                                                amount=sub.allocated_amount - sub.funded_amount,
+                                                reference=f"W{sub.pk}-{sub.funded_amount}")
 
 
 @pytest.fixture

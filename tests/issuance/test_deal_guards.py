@@ -51,7 +51,8 @@ def test_a_transition_from_the_wrong_state_names_the_state_and_what_is_possible(
 
 def test_issue_needs_every_allocation_funded(ops, closed_deal):
     first = Subscription.objects.filter(tranche__deal=closed_deal).order_by("id").first()
-    services.subscription_record_funding(subscription=first, actor=ops, amount=first.allocated_amount)
+    services.subscription_record_funding(subscription=first, actor=ops, amount=first.allocated_amount,
+                                         reference=f"W{first.pk}")
 
     with pytest.raises(GuardFailed) as refused:
         services.deal_transition(deal=closed_deal, name="issue", actor=ops)
@@ -79,7 +80,7 @@ def test_funding_above_the_allocation_is_refused(ops, closed_deal):
 
     with pytest.raises(InvalidInput) as refused:
         services.subscription_record_funding(subscription=sub, actor=ops,
-                                             amount=Decimal("7000000.01"))
+                                             amount=Decimal("7000000.01"), reference=f"W{sub.pk}")
 
     assert refused.value.field == "amount"
     assert refused.value.message == (

@@ -8,7 +8,7 @@ from core.errors import NotPermitted
 from core.models import AuditEvent
 from issuance import services
 from issuance.models import Deal, Subscription
-from tests.factories import make_deal, subscribe, to_state
+from tests.factories import make_deal, pledge_collateral, subscribe, to_state
 
 pytestmark = pytest.mark.django_db
 
@@ -38,13 +38,15 @@ def deal_in(ops, officer, investor, other_investor):
         if ORDER.index(stage) <= ORDER.index("open"):
             return to_state(make_deal(actor=ops), stage, maker=ops, checker=officer)
         deal = to_state(make_deal(actor=ops), "open", maker=ops, checker=officer)
+        pledge_collateral(actor=ops, deal=deal)
         senior, junior = deal.tranches.order_by("seniority")
         subscribe(actor=ops, investor=investor, tranche=senior, amount="7000000")
         subscribe(actor=ops, investor=other_investor, tranche=junior, amount="3000000")
         steps = [
             ("closed", lambda: services.deal_transition(deal=deal, name="close_book", actor=ops)),
             ("closed+funded", lambda: [
-                services.subscription_record_funding(subscription=s, actor=ops, amount=s.allocated_amount)
+                services.subscription_record_funding(subscription=s, actor=ops, amount=s.allocated_amount,
+                                                     reference=f"W{s.pk}")
                 for s in Subscription.objects.filter(tranche__deal=deal)]),
             ("issued", lambda: services.deal_transition(deal=deal, name="issue", actor=ops)),
             ("servicing", lambda: services.deal_transition(deal=deal, name="start_servicing", actor=ops)),

@@ -99,7 +99,7 @@ def test_kwd_funding_in_fils_through_the_api(api, ops, kwd_allocation):
     assert response.status_code == 200, response.json()
     assert (response.json()["funded_amount"], response.json()["allocated_amount"]) == ("250.125", "1000.000")
     events = AuditEvent.objects.count()
-    refused = client.post(url, {"amount": "0.0005"})
+    refused = client.post(url, {"amount": "0.0005", "reference": "KNET-2"})
     message = "amount 0.0005 KWD has more decimals than KWD allows (at most 3 decimals)."
     assert (refused.status_code, refused.json()["error"]["fields"]) == (400, {"amount": [message]})
     kwd_allocation.refresh_from_db()

@@ -1,9 +1,10 @@
 """Load demo collateral and cash flows through the services (run after ``load_demo``).
 
 Idempotent (does nothing when the demo sites exist) and deterministic (seed 20261122):
-three sites, 40 GPU servers (308 GPUs) and energy assets pledged to GCABS 2026-1, appraisals and
-insurance, three standard investment models, three lessees with active leases, a year of
-hourly metering (2025-11-01 to 2026-10-31) loaded through the bulk import, twelve months of
+three sites, 40 GPU servers (308 GPUs) and energy assets pledged to GCABS 2026-1 (which is then
+issued and put into servicing), two spare GPU servers pledged to no deal, appraisals and
+insurance, three standard investment models, three lessees with active leases, a year of hourly
+metering (2025-11-01 to 2026-10-31) loaded through the bulk import, twelve months of
 invoices (with a credit note, a late fee, partial and missing payments) and a camt.053
 statement for November 2026 whose receipts do not all line up with the invoices.
 """
@@ -21,6 +22,7 @@ from assets.models import Device, Invoice, MeterImportBatch, Site
 from assets.services import bank, fleet, invoicing, late_fees, leasing
 from assets.services.metering import import_metering
 from assets.synthetic import metering_csv_chunks
+from issuance import services as issuance
 from issuance.models import Deal
 
 SEED = 20261122
@@ -67,6 +69,8 @@ class Command(BaseCommand):
         rng = np.random.default_rng(SEED)
         with transaction.atomic():
             devices = self._fleet(ops, deal, rng)
+            self._issue(ops, deal)
+            self._spares(ops, deal)
             self._investment_models(ops)
             leases = self._leases(ops, deal, devices)
             self._metering(ops, devices)
@@ -129,6 +133,27 @@ class Command(BaseCommand):
                 policy_number=f"POL-EN-{k:04d}", cover_amount=Decimal(cost), currency="USD",
                 starts_on=date(2025, 3, 1), expires_on=date(2027, 2, 28))
         return devices
+
+    def _issue(self, ops, deal) -> None:
+        """GCABS 2026-1 was closed and paid by load_demo; with its collateral pledged it is issued."""
+        if deal.state == Deal.State.CLOSED:
+            deal = issuance.deal_transition(deal=deal, name="issue", actor=ops)
+            issuance.deal_transition(deal=deal, name="start_servicing", actor=ops)
+
+    def _spares(self, ops, deal) -> None:
+        """Two GPU servers of the same SPV pledged to no deal yet: the collateral a newcomer pledges
+        to GCABS 2027-1 in the README's walk-through."""
+        site = Site.objects.get(name=SITES[0][0])
+        for n in (1, 2):
+            device = fleet.device_create(
+                actor=ops, code=f"HEL-SPARE-{n:03d}", kind=Device.Kind.GPU_SERVER, site=site,
+                manufacturer="NVIDIA", model="NVIDIA HGX H200 8-GPU",
+                serial_number=f"SP{SEED % 10000}{n:05d}",
+                gpu_count=8, tdp_watts=700, purchase_date=date(2026, 9, 1), currency="USD",
+                purchase_cost=Decimal("325000.00"), useful_life_years=5, residual_value=Decimal("32500.00"),
+                spv=deal.spv, deal=None)
+            for name in ("commission", "activate"):
+                fleet.device_transition(device=device, name=name, actor=ops)
 
     def _investment_models(self, ops) -> None:
         def stream(first, growth, years=10):

@@ -3,26 +3,26 @@
 First the local chain and the database are made to agree (:func:`chain.localchain.align_local_chain`):
 when anvil restored its state file and it holds every transaction the database records, nothing is
 deployed again; otherwise the chain is reset and the demo starts over on it. Then idempotent: every
-step is an intent keyed by the business fact, so a re-run sends nothing new. Investors without a
-verified wallet get one of anvil's public dev accounts (demo only).
+step is an intent keyed by the business fact, so a re-run sends nothing new. Each holder without a
+verified wallet proves one of anvil's public dev accounts (demo only: the challenge is signed with
+the dev key through compliance's wallet services), so later deals mint from the deal page too.
 """
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
 from eth_account import Account
+from eth_account.messages import encode_defunct
 
 from chain import services
 from chain.indexer import Indexer
 from chain.localchain import align_local_chain
 from chain.models import Contract
+from compliance.models import Investor, Wallet
+from compliance.services.wallets import wallet_challenge_issue, wallet_verify
 from issuance.models import Deal, Subscription
 
 DEMO_MNEMONIC = "test test test test test test test test test test test junk"  # anvil's public default
-
-
-def demo_wallet(index: int) -> str:
-    Account.enable_unaudited_hdwallet_features()
-    return Account.from_mnemonic(DEMO_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}").address
 
 
 class Command(BaseCommand):
@@ -44,7 +44,7 @@ class Command(BaseCommand):
             .distinct()
             .order_by("investor_id")
         )
-        wallets = {pk: demo_wallet(i + 1) for i, pk in enumerate(holders)}
+        self._prove_demo_wallets(list(holders))
         deals = Deal.objects.filter(state__in=[Deal.State.ISSUED, Deal.State.SERVICING]).select_related("spv")
         for deal in deals.order_by("id"):
             registry = Contract.objects.filter(
@@ -56,7 +56,23 @@ class Command(BaseCommand):
                     tranche=tranche, registry=registry
                 )
                 self.stdout.write(f"{tranche}: {token.address}")
-            sent = services.mint_deal_allocations(deal=deal, wallets=wallets)
+            sent = services.mint_deal_allocations(deal=deal)
             self.stdout.write(f"{deal}: {len(sent)} mint intents")
         result = Indexer().run()
         self.stdout.write(f"indexed {result.transfers} transfers and {result.events} events")
+
+    def _prove_demo_wallets(self, holders: list[int]) -> None:
+        """The i-th holder (by investor id) without a verified wallet proves dev account i + 1."""
+        ops = User.objects.filter(username="ops").first()
+        if ops is None:
+            return
+        Account.enable_unaudited_hdwallet_features()
+        for index, pk in enumerate(holders, start=1):
+            investor = Investor.objects.get(pk=pk)
+            account = Account.from_mnemonic(DEMO_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")
+            if investor.wallets.exists() or Wallet.objects.filter(address=account.address).exists():
+                continue
+            challenge = wallet_challenge_issue(actor=ops, investor=investor, address=account.address)
+            signed = account.sign_message(encode_defunct(text=challenge.message))
+            wallet_verify(actor=ops, challenge=challenge, signature="0x" + signed.signature.hex())
+            self.stdout.write(f"{investor}: wallet {account.address} verified (demo key {index})")

@@ -125,7 +125,8 @@ class Command(BaseCommand):
             base_currency="HKD",
         )
 
-        # 1. An issued deal in servicing, with an oversubscribed senior tranche.
+        # 1. A deal with an oversubscribed senior tranche, closed and paid; load_demo_assets pledges
+        # its collateral, then issues it and starts servicing (an asset-backed deal needs both).
         issued = self._deal(helios, ops, "GCABS 2026-1", Decimal("50000000"), [
             ("Class A (senior)", Decimal("35000000"), Decimal("0.0525"), "GCA261A"),
             ("Class B (mezzanine)", Decimal("10000000"), Decimal("0.0800"), "GCA261B"),
@@ -149,8 +150,6 @@ class Command(BaseCommand):
             services.subscription_record_funding(
                 subscription=sub, actor=ops, amount=sub.allocated_amount,
                 reference=f"SWIFT MT103 DEMO{sub.pk:06d}")
-        services.deal_transition(deal=issued, name="issue", actor=ops)
-        services.deal_transition(deal=issued, name="start_servicing", actor=ops)
 
         # 2. A deal open for subscription, with requests waiting for a decision.
         open_deal = self._deal(helios, ops2, "Solar Revenue Bond 2026", Decimal("8000000"), [
