@@ -23,7 +23,7 @@ from issuance import services as issuance
 from issuance.models import Subscription
 from tests.assets.builders import make_gpu_server, make_lease
 from tests.compliance.conftest import accept_required_documents
-from tests.factories import make_deal, make_investor, make_user, subscribe, to_state
+from tests.factories import make_deal, make_investor, make_user, pledge_collateral, subscribe, to_state
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 12, 15)
@@ -51,7 +51,9 @@ def issue_deal(deal, *, ops, officer, investors):
         subscribe(actor=ops, investor=who, tranche=tranche, amount=str(tranche.original_principal))
     issuance.deal_transition(deal=deal, name="close_book", actor=ops)
     for sub in Subscription.objects.filter(tranche__deal=deal):
-        issuance.subscription_record_funding(subscription=sub, actor=ops, amount=sub.allocated_amount)
+        issuance.subscription_record_funding(subscription=sub, actor=ops, amount=sub.allocated_amount,
+                                                  reference=f"TEST-{sub.pk}")
+    pledge_collateral(actor=ops, deal=deal)
     return issuance.deal_transition(deal=deal, name="issue", actor=ops)
 
 

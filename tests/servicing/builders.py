@@ -104,7 +104,7 @@ def issue(deal, *, ops, officer, investor, other_investor):
     """Walk a draft deal of ``make_abs_deal`` to issued: A and B to ``investor``, R to the other."""
     from issuance import services
     from issuance.models import Subscription
-    from tests.factories import subscribe, to_state
+    from tests.factories import pledge_collateral, subscribe, to_state
 
     deal = to_state(deal, "open", maker=ops, checker=officer)
     for tranche in deal.tranches.order_by("seniority"):
@@ -112,5 +112,7 @@ def issue(deal, *, ops, officer, investor, other_investor):
         subscribe(actor=ops, investor=holder, tranche=tranche, amount=str(tranche.original_principal))
     services.deal_transition(deal=deal, name="close_book", actor=ops)
     for sub in Subscription.objects.filter(tranche__deal=deal):
-        services.subscription_record_funding(subscription=sub, actor=ops, amount=sub.allocated_amount)
+        services.subscription_record_funding(subscription=sub, actor=ops, amount=sub.allocated_amount,
+                                                  reference=f"TEST-{sub.pk}")
+    pledge_collateral(actor=ops, deal=deal)
     return services.deal_transition(deal=deal, name="issue", actor=ops)

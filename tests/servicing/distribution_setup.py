@@ -15,7 +15,7 @@ from issuance.models import Subscription
 from servicing.models import CollectionPeriod
 from tests.chain.conftest import DEV, FAR_FUTURE, Deployed, mine, send_as
 from tests.chain.test_wiring import verified_wallet
-from tests.factories import approve_kyc, make_investor
+from tests.factories import approve_kyc, make_investor, pledge_collateral
 
 TREASURY, ALICE, BOB, CAROL, DAVE = DEV[0], DEV[1], DEV[2], DEV[3], DEV[4]
 TOKENS = 10**6  # tranche tokens have 6 decimals
@@ -77,7 +77,10 @@ def issued(db, rpc, settings, ops, officer, closed_deal, investor, other_investo
     sends 2,000,000 to CAROL (a third, KYC-approved investor) and 1,000,000 to DAVE (a wallet no
     investor verified with us); junior 3,000,000 to the other investor's BOB."""
     for sub in Subscription.objects.filter(tranche__deal=closed_deal):
-        issuance.subscription_record_funding(subscription=sub, actor=ops, amount=sub.allocated_amount)
+        issuance.subscription_record_funding(subscription=sub, actor=ops, amount=sub.allocated_amount,
+                                                  reference=f"TEST-{sub.pk}")
+    if not closed_deal.devices.exists():
+        pledge_collateral(actor=ops, deal=closed_deal)
     deal = issuance.deal_transition(deal=closed_deal, name="issue", actor=ops)
     third = make_investor(actor=ops, name="Third Investor Ltd")
     for who, wallet in ((investor, ALICE), (other_investor, BOB), (third, CAROL)):
