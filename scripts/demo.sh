@@ -34,14 +34,12 @@ export CACHE_URL="redis://127.0.0.1:$REDIS_PORT/1"  # the API throttles count ac
 mkdir -p var/anvil
 # --state loads the chain on start and writes it back on exit (and every 5 s, so a killed demo loses
 # at most the last seconds; chain_demo then resets and redeploys); historical states are kept for
-# record-date snapshots. Blocks come every 2 s as well as with each transaction (mixed mining), so
-# sent transactions reach their confirmations without waiting for the next one.
+# record-date snapshots.
 # A new chain starts on 1 April 2026, the day after the demo deal GCABS 2026-1 closed, so its tokens
 # are minted before the record dates load_demo_servicing pays (its clock then moves forward as blocks come).
 GENESIS=()
 if [ ! -f var/anvil/state.json ]; then GENESIS=(--timestamp 1775001600); fi
-start_anvil "$RUN_DIR" --state var/anvil/state.json --state-interval 5 --preserve-historical-states "${GENESIS[@]}" \
-  --block-time 2 --mixed-mining
+start_anvil "$RUN_DIR" --state var/anvil/state.json --state-interval 5 --preserve-historical-states "${GENESIS[@]}"
 .venv/bin/python manage.py migrate --noinput -v0
 .venv/bin/python manage.py collectstatic --noinput -v0
 .venv/bin/python manage.py load_demo
@@ -49,6 +47,13 @@ start_anvil "$RUN_DIR" --state var/anvil/state.json --state-interval 5 --preserv
 .venv/bin/python manage.py load_demo_green
 .venv/bin/python manage.py chain_demo
 .venv/bin/python manage.py load_demo_servicing
+# From now on a block every 2 s as well as one per transaction, so what is sent from the admin
+# reaches its confirmations (not before: the set-up above expects a chain with only its own blocks).
+( while sleep 2; do
+    curl -fsS -o /dev/null -H 'Content-Type: application/json' \
+      -d '{"jsonrpc":"2.0","id":1,"method":"evm_mine","params":[]}' "$CHAIN_RPC_URL" || exit 0
+  done ) &
+PIDS+=($!)
 
 .venv/bin/celery -A config worker --loglevel=INFO --concurrency=1 -B \
   --schedule="$RUN_DIR/celerybeat-schedule" >var/celery.log 2>&1 &
