@@ -27,7 +27,7 @@ INTERNAL_REASON_CODES = frozenset({"sanctions_match", "pep_risk"})
 # Fields only staff read, by model name.
 INTERNAL_FIELDS = {
     "investor": ("is_pep",),
-    "kyccase": ("risk_rating", "risk_reasons"),
+    "kyccase": ("risk_rating", "risk_reasons", "assignee", "recommended_by", "decided_by"),  # staff names too
 }
 # Words of screening and risk in free text (a reason typed by an officer).
 _INTERNAL_WORDS = re.compile(

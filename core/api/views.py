@@ -26,10 +26,14 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
 class InvestorAuditEventSerializer(AuditEventSerializer):
     """An event of an investor's own object as the investor reads it: no change of a field only
-    staff read, and the reason worded for the investor (core.audit_scope)."""
+    staff read, the reason worded for the investor (core.audit_scope), and who acted as "you" or
+    "issuer", never a staff member's username."""
 
     def to_representation(self, event):
         data = super().to_representation(event)
+        request = self.context.get("request")
+        if event.actor_id is not None:  # a staff member's name is not the investor's to read
+            data["actor"] = "you" if request is not None and event.actor_id == request.user.pk else "issuer"
         data["changes"], data["reason"] = as_investor_reads(
             event.content_type.model_class(), data["changes"], data["reason"])
         return data

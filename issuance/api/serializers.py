@@ -24,6 +24,7 @@ class SPVSerializer(serializers.ModelSerializer):
 
 
 class DealSerializer(MoneySerializerMixin, serializers.ModelSerializer):
+    staff_only_fields = ("submitted_by", "approved_by")  # staff usernames: never shown to investors
     spv_name = serializers.CharField(source="spv.legal_name", read_only=True)
     submitted_by = serializers.CharField(source="submitted_by.username", default=None,
                                          read_only=True)
@@ -48,6 +49,13 @@ class DealSerializer(MoneySerializerMixin, serializers.ModelSerializer):
             )
         return attrs
 
+
+
+class InvestorDealSerializer(DealSerializer):
+    """A deal as an investor reads it: without the names of the staff who prepared and approved it."""
+
+    class Meta(DealSerializer.Meta):
+        fields = [f for f in DealSerializer.Meta.fields if f not in DealSerializer.staff_only_fields]
 
 class TrancheSerializer(MoneySerializerMixin, serializers.ModelSerializer):
     money_currency = "deal.currency"

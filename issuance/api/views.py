@@ -4,6 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from compliance.api.serializers import for_reader
 from compliance.models import Investor
 from core.api.idempotency import idempotent
 from core.api.pagination import CursorPagination
@@ -19,6 +20,7 @@ from issuance.api.serializers import (
     DealSerializer,
     FundingReceiptSerializer,
     FundingSerializer,
+    InvestorDealSerializer,
     ReceiptsFileSerializer,
     ReleaseAllocationSerializer,
     SPVSerializer,
@@ -64,6 +66,9 @@ class DealViewSet(ServiceBackedViewSet):
 
     def get_queryset(self):
         return selectors.deals_visible_to(self.request.user)
+
+    def get_serializer_class(self):
+        return for_reader(self, DealSerializer, InvestorDealSerializer)
 
     @extend_schema(responses=CloseBookPreviewSerializer, summary="Preview the close-book allocation")
     @action(detail=True, methods=["get"], url_path="close-book-preview")

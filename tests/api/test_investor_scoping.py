@@ -203,9 +203,9 @@ def test_an_investor_sees_audit_events_only_of_their_own_subscriptions_and_profi
     assert response.status_code == 200
     assert [(e["object_type"], e["object_id"], e["action"], e["name"], e["actor"])
             for e in response.json()["results"]] == [
-        ("subscription", own_sub.pk, "transition", "accept", "ops"),
-        ("subscription", own_sub.pk, "create", "", "ops"),
-        ("investor", investor.pk, "create", "", "ops"),
+        ("subscription", own_sub.pk, "transition", "accept", "issuer"),
+        ("subscription", own_sub.pk, "create", "", "issuer"),
+        ("investor", investor.pk, "create", "", "issuer"),
     ]
     others_event = AuditEvent.objects.get(content_type__model="subscription", object_id=others_sub.pk)
     assert client.get(f"/api/v1/audit-events/{others_event.pk}/").status_code == 404
