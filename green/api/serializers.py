@@ -21,6 +21,7 @@ from green.models import (
 )
 from green.models.blocks import MAX_FACTOR_G_PER_KWH, MAX_SERIAL
 from green.models.carbon import MAX_EMBODIED_KG
+from green.services.blocks import BLOCK_FIELDS
 from issuance.models import SPV, Deal
 
 
@@ -64,30 +65,7 @@ class CertificateBlockSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CertificateBlock
-        fields = [
-            "id",
-            "registry",
-            "serial",
-            "series",
-            "first_serial",
-            "last_serial",
-            "quantity",
-            "project",
-            "country",
-            "vintage_start",
-            "vintage_end",
-            "technology",
-            "emission_factor_g_per_kwh",
-            "spv",
-            "device",
-            "issuance_request",
-            "parent",
-            "state",
-            "reserved_for",
-            "pledged_to",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *BLOCK_FIELDS, "created_at", "updated_at"]
         read_only_fields = [
             "series",
             "first_serial",
