@@ -240,13 +240,15 @@ MATRIX[INVESTOR] += ["servicing.view_entitlement"]
 OVERSIGHT_ROLES = (TRUSTEE_AUDITOR,)
 # Reconciliation (reconciliation app): operations run the cash matching, match by hand (a second
 # operations user approves above the threshold), work and resolve the exceptions; a second person
-# approves write-offs. Trustee and compliance officer read.
+# approves write-offs and waivers; operations run the chain matching and re-pay missing holders.
+# Trustee and compliance officer read.
 _RECON_VIEW = [f"reconciliation.view_{m}" for m in ("matchrun", "lesseecredit", "manualmatch",
                                                     "reconexception", "exceptionlink")]
 MATRIX[ISSUER_OPERATIONS] += _RECON_VIEW + [
     "reconciliation.run_matchrun", "reconciliation.add_manualmatch", "reconciliation.approve_manualmatch",
     "reconciliation.assign_reconexception", "reconciliation.resolve_reconexception",
-    "reconciliation.approve_write_off_reconexception"]
+    "reconciliation.approve_write_off_reconexception", "reconciliation.approve_waive_reconexception",
+    "reconciliation.repay_reconexception", "reconciliation.match_chain_reconexception"]
 MATRIX[COMPLIANCE_OFFICER] += _RECON_VIEW
 MATRIX[TRUSTEE_AUDITOR] += _RECON_VIEW
 # Funding receipts (issuance): every staff role reads the payments received; operations record

@@ -3,12 +3,20 @@ matching runs with their progress (and "Run the cash matching now"), lessee cred
 saves through the services; nothing is deleted."""
 
 from django.contrib import admin, messages
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
 
 from core.admin_base import ReadOnlyAdmin
 from core.admin_transitions import TransitionAdmin
 from core.errors import Refused
+from reconciliation import exports, selectors
 from reconciliation.models import LesseeCredit, ManualMatch, MatchRun, ReconException
+from reconciliation.periods import period_view
 from reconciliation.services import exceptions, manual
+from reconciliation.services.chain_matching import chain_matching_request_period
 from reconciliation.services.matching import cash_matching_request
 
 
@@ -31,6 +39,102 @@ class ReconExceptionAdmin(_NoEdit, TransitionAdmin):
             exception=obj, name=name, actor=actor, reason=reason
         )
     )
+    actions = ["repay", "match_chain"]
+
+    @admin.action(description="Re-pay the selected missing holders (a new payout batch each)")
+    def repay(self, request, queryset) -> None:
+        for x in queryset.order_by("pk"):
+            try:
+                exceptions.exception_repay(
+                    exception=x, actor=request.user, reason=f"re-payment of exception {x.pk}"
+                )
+            except Refused as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+            else:
+                self.message_user(request, f"Exception {x.pk}: a re-payment batch was created.")
+
+    @admin.action(description="Run the chain matching of the selected exceptions' periods now")
+    def match_chain(self, request, queryset) -> None:
+        from servicing.models import CollectionPeriod
+
+        ids = set(queryset.exclude(period=None).values_list("period_id", flat=True))
+        for period in CollectionPeriod.objects.filter(pk__in=ids).order_by("pk"):
+            self._queue_chain(request, period)
+
+    def _queue_chain(self, request, period) -> None:
+        try:
+            queued = chain_matching_request_period(period=period, actor=request.user)
+        except Refused as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+        else:
+            self.message_user(
+                request, f"Chain matching queued for {len(queued)} distribution(s) of {period}."
+            )
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("periods/", view(self.periods_page), name="reconciliation_periods"),
+            path("periods/<int:pk>/", view(self.period_page), name="reconciliation_period_view"),
+            path(
+                "periods/<int:pk>/export/<str:scope>/<str:side>/",
+                view(self.period_export),
+                name="reconciliation_period_export",
+            ),
+            path(
+                "periods/<int:pk>/match-chain/",
+                view(require_POST(self.period_match_chain)),
+                name="reconciliation_period_match_chain",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _period(self, request, pk):
+        if not self.has_view_permission(request):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        return get_object_or_404(selectors.periods_visible_to(request.user), pk=pk)
+
+    def periods_page(self, request):
+        if not self.has_view_permission(request):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Collection periods from bank to chain",
+            "periods": selectors.periods_visible_to(request.user),
+        }
+        return TemplateResponse(request, "admin/reconciliation/periods.html", context)
+
+    def period_page(self, request, pk):
+        period = self._period(request, pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{period}: from bank to chain",
+            "view": period_view(period),
+            "scopes": exports.SCOPES,
+            "sides": exports.SIDES,
+        }
+        return TemplateResponse(request, "admin/reconciliation/period_view.html", context)
+
+    def period_export(self, request, pk, scope, side):
+        period = self._period(request, pk)
+        if scope not in exports.SCOPES or side not in exports.SIDES:
+            from django.http import Http404
+
+            raise Http404(f"No export {scope} {side}.")
+        response = HttpResponse(
+            exports.export_side(period=period, scope=scope, side=side), content_type="text/csv"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{exports.filename(period, scope, side)}"'
+        return response
+
+    def period_match_chain(self, request, pk):
+        period = self._period(request, pk)
+        self._queue_chain(request, period)
+        return HttpResponseRedirect(reverse("admin:reconciliation_period_view", args=[period.pk]))
 
 
 @admin.register(ManualMatch)

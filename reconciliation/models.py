@@ -17,7 +17,8 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from core.money import format_money, money_field
 from core.validators import CURRENCY_CHOICES, validate_currency
 
-LIVE_STATES = ("open", "write_off_requested")
+LIVE_STATES = ("open", "write_off_requested", "waive_requested")
+UINT = {"max_digits": 78, "decimal_places": 0}
 
 
 class MatchRun(models.Model):
@@ -196,6 +197,7 @@ class ReconException(ConcurrentTransitionMixin, models.Model):
     class State(models.TextChoices):
         OPEN = "open", "open"
         WRITE_OFF_REQUESTED = "write_off_requested", "write-off waiting for approval"
+        WAIVE_REQUESTED = "waive_requested", "waiver waiting for approval"
         RESOLVED = "resolved", "resolved (matched)"
         WRITTEN_OFF = "written_off", "written off"
         WAIVED = "waived", "waived"
@@ -217,7 +219,27 @@ class ReconException(ConcurrentTransitionMixin, models.Model):
     write_off_requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    waive_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     closed_at = models.DateTimeField(null=True, blank=True)
+    period = models.ForeignKey(
+        "servicing.CollectionPeriod",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The collection period a chain exception belongs to (cash ones: by their rows).",
+    )
+    distribution = models.ForeignKey(
+        "servicing.Distribution", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    base_units = models.DecimalField(
+        **UINT,
+        null=True,
+        blank=True,
+        help_text="Chain exceptions: the unexplained amount exactly, in stablecoin (or token) base units.",
+    )
 
     class Meta:
         ordering = ["opened_at", "id"]
@@ -231,6 +253,9 @@ class ReconException(ConcurrentTransitionMixin, models.Model):
             ("assign_reconexception", "Can assign exceptions"),
             ("resolve_reconexception", "Can resolve, waive exceptions and ask for a write-off"),
             ("approve_write_off_reconexception", "Can approve the write-off of an exception"),
+            ("approve_waive_reconexception", "Can approve the waiver of an exception"),
+            ("repay_reconexception", "Can re-pay a holder missing from a distribution's payouts"),
+            ("match_chain_reconexception", "Can run the chain matching of a distribution"),
         ]
 
     def __str__(self) -> str:
@@ -238,7 +263,7 @@ class ReconException(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         state,
-        source=[State.OPEN, State.WRITE_OFF_REQUESTED],
+        source=[State.OPEN, State.WRITE_OFF_REQUESTED, State.WAIVE_REQUESTED],
         target=State.RESOLVED,
         permission="reconciliation.resolve_reconexception",
         custom={"bulk_only": True},
@@ -279,11 +304,31 @@ class ReconException(ConcurrentTransitionMixin, models.Model):
     @transition(
         state,
         source=State.OPEN,
-        target=State.WAIVED,
+        target=State.WAIVE_REQUESTED,
         permission="reconciliation.resolve_reconexception",
-        custom={"reason_required": True},
+        custom={"reason_required": True, "label": "request waiver"},
     )
     def waive(self) -> None:
+        """Accept the difference as it is, with a reason; a second person approves."""
+
+    @transition(
+        state,
+        source=State.WAIVE_REQUESTED,
+        target=State.WAIVED,
+        permission="reconciliation.approve_waive_reconexception",
+        custom={"checker_of": "waive_requested_by", "label": "approve waiver"},
+    )
+    def approve_waive(self) -> None:
+        pass
+
+    @transition(
+        state,
+        source=State.WAIVE_REQUESTED,
+        target=State.OPEN,
+        permission="reconciliation.approve_waive_reconexception",
+        custom={"reason_required": True, "label": "reject waiver"},
+    )
+    def reject_waive(self) -> None:
         pass
 
 

@@ -26,3 +26,9 @@ def manual_matches_visible_to(user) -> QuerySet[ManualMatch]:
 
 def credits_visible_to(user) -> QuerySet[LesseeCredit]:
     return _staff(LesseeCredit.objects.select_related("lessee"), user)
+
+
+def periods_visible_to(user) -> QuerySet:
+    from servicing.models import CollectionPeriod
+
+    return _staff(CollectionPeriod.objects.select_related("deal").order_by("deal", "number"), user)

@@ -16,3 +16,17 @@ def match_cash(run_id: int | None = None, statement_ids: list[int] | None = None
     else:
         run = MatchRun.objects.create(trigger=MatchRun.Trigger.IMPORT, statement_ids=statement_ids or [])
     return cash_matching_run(run=run, actor=None).pk
+
+
+@shared_task
+def match_chain(distribution_id: int) -> dict:
+    """Match one distribution's entitlements against the chain (idempotent: a re-run opens nothing
+    twice). A distribution not being paid or paid, or a closed period, is left alone."""
+    from core.errors import Refused
+    from reconciliation.services.chain_matching import chain_matching_run
+    from servicing.models import Distribution
+
+    try:
+        return chain_matching_run(distribution=Distribution.objects.get(pk=distribution_id), actor=None)
+    except Refused as exc:
+        return {"refused": exc.message}

@@ -37,6 +37,10 @@ class ExceptionSerializer(MoneySerializerMixin, serializers.ModelSerializer):
             "updated_at",
             "closed_at",
             "write_off_requested_by",
+            "waive_requested_by",
+            "period",
+            "distribution",
+            "base_units",
             "links",
         ]
         read_only_fields = fields
@@ -133,3 +137,55 @@ class CreditSerializer(MoneySerializerMixin, serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, allow_blank=True, required=False, default="")
+
+
+class PeriodSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        from servicing.models import CollectionPeriod
+
+        model = CollectionPeriod
+        fields = ["id", "deal", "number", "start", "end", "payment_date", "state"]
+        read_only_fields = fields
+
+
+def period_view_data(view) -> dict:
+    """The period view as JSON: amounts as strings, exactly."""
+    return {
+        "period": view.period.pk,
+        "deal": view.period.deal_id,
+        "number": view.period.number,
+        "state": view.period.state,
+        "currency": view.currency,
+        "ties": view.ties,
+        "open_exceptions": view.open_count,
+        "hops": [
+            {
+                "name": h.name,
+                "label": h.label,
+                "total": str(h.total),
+                "difference": None if h.difference is None else str(h.difference),
+                "ties": h.ties,
+                "note": h.note,
+                "exceptions": h.exceptions,
+            }
+            for h in view.hops
+        ],
+        "exceptions": [
+            {
+                "id": x.pk,
+                "scope": x.scope,
+                "type": x.type,
+                "state": x.state,
+                "currency": x.currency,
+                "amount": str(x.amount),
+                "base_units": None if x.base_units is None else str(x.base_units),
+                "description": x.description,
+                "key": x.key,
+            }
+            for x in view.exceptions
+        ],
+    }

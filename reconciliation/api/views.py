@@ -1,17 +1,22 @@
 """REST API of the reconciliation: the exceptions queue with its resolutions, matching runs (ask
 for one on demand, follow its progress), manual matches and their approval, lessee credits."""
 
-from drf_spectacular.utils import extend_schema
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.idempotency import idempotent
 from core.api.transitions import IDEMPOTENCY_PARAMETER, with_transition_actions
-from reconciliation import selectors
+from core.errors import InvalidInput
+from reconciliation import exports, selectors
 from reconciliation.api import serializers as s
 from reconciliation.models import ManualMatch, ReconException
+from reconciliation.periods import period_view
 from reconciliation.services import exceptions, manual
+from reconciliation.services.chain_matching import chain_matching_request_period
 from reconciliation.services.matching import cash_matching_request
 
 FILTERS = ["scope", "type", "state", "currency", "assignee"]
@@ -45,6 +50,64 @@ class ExceptionViewSet(viewsets.ReadOnlyModelViewSet):
             exception=self.get_object(), actor=request.user, **body.validated_data
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=x.pk)).data)
+
+    @extend_schema(request=s.ReasonSerializer, parameters=[IDEMPOTENCY_PARAMETER], summary="Re-pay")
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def repay(self, request, pk=None):
+        """A missing holder: a new payout batch of its own through the servicing flow."""
+        body = s.ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        x = exceptions.exception_repay(exception=self.get_object(), actor=request.user, **body.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=x.pk)).data)
+
+
+class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
+    """One collection period from bank to chain: each hop's total, its difference to the previous
+    hop, whether it ties out, and the period's exceptions (the same figures as the admin page).
+    ``export`` gives one side of one scope as CSV in the layout of ``reconcile_files``;
+    ``match-chain`` queues the chain matching of the period's distributions."""
+
+    serializer_class = s.PeriodSummarySerializer
+    filterset_fields = ["deal", "state"]
+    service_checked_actions = ("match_chain",)
+
+    def get_queryset(self):
+        return selectors.periods_visible_to(self.request.user)
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(s.period_view_data(period_view(self.get_object())))
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("scope", str, enum=list(exports.SCOPES)),
+            OpenApiParameter("side", str, enum=list(exports.SIDES)),
+        ],
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+    )
+    @action(detail=True, methods=["get"])
+    def export(self, request, pk=None):
+        scope, side = request.query_params.get("scope", "chain"), request.query_params.get("side", "expected")
+        if scope not in exports.SCOPES:
+            raise InvalidInput(
+                f"scope must be one of {', '.join(exports.SCOPES)}, not {scope!r}.", field="scope"
+            )
+        if side not in exports.SIDES:
+            raise InvalidInput(f"side must be one of {', '.join(exports.SIDES)}, not {side!r}.", field="side")
+        period = self.get_object()
+        response = HttpResponse(
+            exports.export_side(period=period, scope=scope, side=side), content_type="text/csv"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{exports.filename(period, scope, side)}"'
+        return response
+
+    @extend_schema(request=None, parameters=[IDEMPOTENCY_PARAMETER], summary="Match the chain")
+    @action(detail=True, methods=["post"], url_path="match-chain")
+    @idempotent
+    def match_chain(self, request, pk=None):
+        period = self.get_object()
+        queued = chain_matching_request_period(period=period, actor=request.user)
+        return Response({"queued": queued}, status=202)
 
 
 class MatchRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -117,4 +180,5 @@ ROUTES = [
     ("reconciliation/match-runs", MatchRunViewSet, "matchrun"),
     ("reconciliation/manual-matches", ManualMatchViewSet, "manualmatch"),
     ("reconciliation/credits", CreditViewSet, "lesseecredit"),
+    ("reconciliation/periods", PeriodViewSet, "reconperiod"),
 ]

@@ -215,9 +215,70 @@ def exception_reject_write_off(*, exception: ReconException, actor, reason: str 
 
 @transaction.atomic
 def exception_waive(*, exception: ReconException, actor, reason: str = "") -> ReconException:
-    """Accept the difference as it is, with a reason (audited)."""
+    """Ask to accept the difference as it is, with a reason (audited); a second person approves."""
     x = exception_lock(exception)
-    run_transition(x, "waive", actor=actor, reason=reason, closed_at=timezone.now())
+    run_transition(x, "waive", actor=actor, reason=reason, waive_requested_by=actor)
+    return x
+
+
+@transaction.atomic
+def exception_approve_waive(*, exception: ReconException, actor, reason: str = "") -> ReconException:
+    """A second person (never the one who asked) approves the waiver: the exception is closed."""
+    x = exception_lock(exception)
+    run_transition(x, "approve_waive", actor=actor, reason=reason, closed_at=timezone.now())
+    return x
+
+
+@transaction.atomic
+def exception_reject_waive(*, exception: ReconException, actor, reason: str = "") -> ReconException:
+    x = exception_lock(exception)
+    run_transition(x, "reject_waive", actor=actor, reason=reason, waive_requested_by=None)
+    return x
+
+
+@transaction.atomic
+def exception_repay(*, exception: ReconException, actor, reason: str = "") -> ReconException:
+    """Re-pay the holder a chain exception says no ``Paid`` event paid: a new payout batch of its
+    own through the servicing flow (``servicing.services.payouts.payout_repay``: planned, then
+    approved and paid as any batch), linked to the exception. The exception stays open until the
+    chain matching finds the payment and resolves it; a holder already paid, in a batch that may
+    still pay it, or re-paid already is refused, so nobody is paid twice."""
+    from servicing.models import Distribution, Entitlement, PayoutBatch
+    from servicing.services.payouts import payout_repay
+
+    require_perm(actor, "reconciliation.repay_reconexception", doing="re-pay a holder")
+    x = exception_lock(exception)
+    if x.state != E.State.OPEN:
+        raise Refused(f"Exception {x.pk} is '{x.get_state_display()}'; only an open one is re-paid.")
+    if x.type != E.Type.MISSING_PAYOUT or x.distribution_id is None:
+        raise Refused(
+            f"Exception {x.pk} is '{x.get_type_display()}': only a holder with no Paid event is re-paid "
+            "(the Payout contract pays each holder once per distribution; write off or waive the rest)."
+        )
+    link = x.links.filter(
+        role="expected", content_type=ContentType.objects.get_for_model(Entitlement)
+    ).first()
+    entitlement = Entitlement.objects.get(pk=link.object_id)
+    batch = payout_repay(
+        distribution=Distribution.objects.get(pk=x.distribution_id),
+        wallets=[entitlement.wallet],
+        actor=actor,
+        reason=reason or f"re-payment of exception {x.pk}",
+    )
+    ExceptionLink.objects.create(
+        exception=x,
+        content_type=ContentType.objects.get_for_model(PayoutBatch),
+        object_id=batch.pk,
+        role="repay_batch",
+    )
+    audit_event(
+        instance=x,
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        name="repay",
+        reason=reason.strip(),
+        changes={"repay_batch": [None, batch.pk]},
+    )
     return x
 
 
@@ -226,6 +287,9 @@ EXCEPTION_ACTIONS = {
     "approve_write_off": exception_approve_write_off,
     "reject_write_off": exception_reject_write_off,
     "waive": exception_waive,
+    "approve_waive": exception_approve_waive,
+    "reject_waive": exception_reject_waive,
+    "repay": exception_repay,
 }
 
 

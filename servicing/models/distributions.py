@@ -144,6 +144,7 @@ class PayoutBatch(models.Model):
     class Kind(models.TextChoices):
         REGULAR = "regular", "regular"
         ESCROW = "escrow", "escrow release"
+        REPAY = "repay", "re-payment of holders missing from the payouts"
 
     distribution = models.ForeignKey(Distribution, on_delete=models.PROTECT, related_name="batches")
     number = models.PositiveIntegerField(help_text="The batch number on chain (1, 2, ...).")

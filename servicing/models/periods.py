@@ -117,6 +117,13 @@ class CollectionPeriod(ConcurrentTransitionMixin, models.Model):
             return f"Deal '{self.deal}' has no waterfall description yet."
         return None
 
+    @guard
+    def _nothing_blocks_close(self) -> str | None:
+        from servicing.providers import close_blockers
+
+        found = close_blockers(self)
+        return " ".join(found) if found else None
+
     @transition(state, source=State.OPEN, target=State.COLLECTING,
                 permission="servicing.determine_collectionperiod", custom={"bulk_only": True})
     def start_collecting(self) -> None:
@@ -146,6 +153,6 @@ class CollectionPeriod(ConcurrentTransitionMixin, models.Model):
         pass
 
     @transition(state, source=State.DISTRIBUTED, target=State.CLOSED,
-                permission="servicing.close_collectionperiod")
+                permission="servicing.close_collectionperiod", conditions=[_nothing_blocks_close])
     def close(self) -> None:
         pass

@@ -21,7 +21,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Max
 from eth_utils import to_checksum_address
 
 from chain import abi, txmanager
@@ -31,14 +31,15 @@ from chain.rpc import RPC, get_rpc
 from chain.services import call
 from chain.signer import signer_address
 from chain.snapshots import balances_from_transfers
-from core.audit import audit_event
-from core.authz import require_system_or_perm
-from core.errors import Refused, TransitionNotAllowed
+from core.audit import audit_created, audit_event
+from core.authz import require_perm, require_system_or_perm
+from core.errors import InvalidInput, Refused, TransitionNotAllowed
 from core.models import AuditEvent
 from core.outbox import enqueue
 from core.transitions import bulk_transition, run_transition
 from issuance.models import Tranche
-from servicing.models import CollectionPeriod, Distribution, Entitlement, PayoutBatch
+from servicing.models import CollectionPeriod, Distribution, Entitlement, EscrowLine, PayoutBatch
+from servicing.signals import payouts_followed
 
 log = logging.getLogger(__name__)
 # Measured on anvil (bench/payout_gas.py, figures in bench/README.md): a payBatch of 200 new
@@ -306,12 +307,20 @@ def payouts_follow(*, distribution: Distribution, rpc: RPC | None = None) -> Dis
             values={b.pk: {"error": errors[b.transaction_id][:2000]} for b in failed},
             reason={b.pk: errors[b.transaction_id][:2000] for b in failed},
         )
-    entitlements_mark_paid(distribution=distribution)
-    return _finish_if_paid(distribution)
+    with transaction.atomic():
+        marked = entitlements_mark_paid(distribution=distribution)
+        finished = _finish_if_paid(distribution)
+        if marked or finished.state != distribution.state:
+            payouts_followed.send(sender=Distribution, distribution_id=distribution.pk)
+    return finished
 
 
 def _finish_if_paid(distribution: Distribution) -> Distribution:
-    regular = distribution.batches.filter(kind=PayoutBatch.Kind.REGULAR)
+    # Regular and re-payment batches still holding holders (a failed batch whose holders were
+    # re-paid in a batch of their own holds none).
+    regular = distribution.batches.filter(
+        kind__in=[PayoutBatch.Kind.REGULAR, PayoutBatch.Kind.REPAY], entitlements__isnull=False
+    ).distinct()
     with transaction.atomic():
         locked = (
             Distribution.objects.select_for_update()
@@ -323,7 +332,9 @@ def _finish_if_paid(distribution: Distribution) -> Distribution:
         if (
             regular.exclude(state=Batch.CONFIRMED).exists()
             or Entitlement.objects.filter(
-                distribution=locked, batch__kind=PayoutBatch.Kind.REGULAR, paid_block__isnull=True
+                distribution=locked,
+                batch__kind__in=[PayoutBatch.Kind.REGULAR, PayoutBatch.Kind.REPAY],
+                paid_block__isnull=True,
             ).exists()
         ):
             return locked
@@ -448,6 +459,10 @@ def payout_batch_retry(*, batch: PayoutBatch, actor, reason: str = "") -> Payout
     """Send a failed batch again, alone, as a new attempt (a new intent; the contract still refuses
     any holder already paid)."""
     locked = PayoutBatch.objects.select_for_update().get(pk=batch.pk)
+    if locked.state == Batch.FAILED and not locked.entitlements.exists():
+        raise Refused(
+            f"{locked} has no holders left: they were re-paid in a batch of their own; it is not sent again."
+        )
     run_transition(
         locked,
         "retry",
@@ -467,6 +482,69 @@ def _queue_payment(batch: PayoutBatch) -> None:
         pk=batch.distribution_id, state__in=[Distribution.State.PAYING, Distribution.State.PAID]
     ).exists():
         enqueue("servicing.tasks.pay_distribution", distribution_id=batch.distribution_id)
+
+
+# ---- re-paying holders the payouts missed
+
+
+@transaction.atomic
+def payout_repay(*, distribution: Distribution, wallets: list[str], actor, reason: str = "") -> PayoutBatch:
+    """A batch of its own (kind ``repay``, planned; operations approve it as any batch) for holders of
+    ``distribution`` whom no ``Paid`` event paid. Refused, changing nothing, for a holder with no
+    entitlement, already paid, held in escrow, or still in a batch that may pay it (planned,
+    approved, submitted, or confirmed and waiting for the indexer): only a holder whose batch failed
+    (or who is in none) is re-paid, so nobody is paid twice; on chain the Payout contract refuses a
+    second payment to a holder too."""
+    require_perm(actor, "servicing.pay_distribution", doing="re-pay holders of a distribution")
+    if not reason.strip():
+        raise InvalidInput("A reason is required to re-pay holders.", field="reason")
+    locked = Distribution.objects.select_for_update().get(pk=distribution.pk)
+    if locked.state not in (Distribution.State.PAYING, Distribution.State.PAID):
+        raise Refused(
+            f"{locked} is '{locked.get_state_display()}': only a distribution being paid or paid is re-paid."
+        )
+    wanted = sorted({w.lower() for w in wallets})
+    rows = {
+        e.wallet: e
+        for e in Entitlement.objects.select_for_update(of=("self",))
+        .filter(distribution=locked, wallet__in=wanted)
+        .select_related("batch")
+        .order_by("pk")
+    }
+    problems = []
+    for wallet in wanted:
+        e = rows.get(wallet)
+        if e is None:
+            problems.append(f"{wallet} has no entitlement in {locked}")
+        elif e.paid_block is not None:
+            problems.append(f"{wallet} was paid {e.paid_amount} base units in block {e.paid_block}")
+        elif EscrowLine.objects.filter(
+            entitlement=e, state__in=[EscrowLine.State.HELD, EscrowLine.State.KEPT]
+        ).exists():
+            problems.append(f"{wallet} is held in escrow (a compliance decision releases it)")
+        elif e.batch is not None and e.batch.state != Batch.FAILED:
+            problems.append(f"{wallet} is in batch {e.batch.number}, {e.batch.get_state_display()}")
+    if problems:
+        raise Refused(f"Nothing re-paid: {'; '.join(problems)}.", reasons=problems)
+    number = (locked.batches.aggregate(n=Max("number"))["n"] or 0) + 1
+    batch = PayoutBatch.objects.create(
+        distribution=locked,
+        number=number,
+        kind=PayoutBatch.Kind.REPAY,
+        recipients=len(wanted),
+        total=sum(int(rows[w].amount) for w in wanted),
+    )
+    Entitlement.objects.filter(pk__in=[rows[w].pk for w in wanted]).update(batch=batch)
+    audit_created(instance=batch, actor=actor, fields=("number", "kind", "recipients", "total"))
+    audit_event(
+        instance=locked,
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        name="repay",
+        reason=reason.strip(),
+        changes={"repaid": [None, wanted], "batch": [None, number]},
+    )
+    return batch
 
 
 BATCH_ACTIONS = {"approve": payout_batch_approve, "retry": payout_batch_retry}
