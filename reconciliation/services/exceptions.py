@@ -289,8 +289,7 @@ EXCEPTION_ACTIONS = {
     "waive": exception_waive,
     "approve_waive": exception_approve_waive,
     "reject_waive": exception_reject_waive,
-    "repay": exception_repay,
-}
+}  # re-pay is its own API action and admin action (it is no state change of the exception)
 
 
 def exception_transition(*, exception: ReconException, name: str, actor, reason: str = "") -> ReconException:

@@ -40,7 +40,7 @@ def test_the_queue_shows_type_amount_age_and_rows(matched, ops, api):
 
 
 @pytest.mark.django_db
-def test_manual_match_and_waive_through_the_api(matched, ops, api):
+def test_manual_match_and_waive_through_the_api(matched, ops, ops2, api):
     book, inv, usd, eur, entries = matched
     r = api(ops).post(
         "/api/v1/reconciliation/manual-matches/",
@@ -58,6 +58,12 @@ def test_manual_match_and_waive_through_the_api(matched, ops, api):
     r = api(ops).post(
         f"/api/v1/reconciliation/exceptions/{x.pk}/waive/", {"reason": "bank fees"}, format="json"
     )
+    assert r.status_code == 200 and r.json()["state"] == "waive_requested"
+    assert r.json()["waive_requested_by"] == ops.pk
+    r = api(ops).post(f"/api/v1/reconciliation/exceptions/{x.pk}/approve-waive/", {}, format="json")
+    assert r.status_code == 403  # never the one who asked
+    assert ReconException.objects.get(pk=x.pk).state == "waive_requested"
+    r = api(ops2).post(f"/api/v1/reconciliation/exceptions/{x.pk}/approve-waive/", {}, format="json")
     assert r.status_code == 200 and r.json()["state"] == "waived"
 
 

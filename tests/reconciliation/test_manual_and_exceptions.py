@@ -106,7 +106,7 @@ def test_write_off_needs_a_second_person_and_writes_the_invoice_off(matched, ops
 
 
 @pytest.mark.django_db
-def test_waive_needs_a_reason_and_is_not_raised_again(matched, ops, trustee):
+def test_waive_needs_a_reason_a_second_person_and_is_not_raised_again(matched, ops, ops2, trustee):
     book, inv, usd, eur, entries = matched
     x = _x(f"cash:invoice:{inv['O3'].pk}")  # 0.50 short (bank fees)
     with pytest.raises(InvalidInput):
@@ -114,6 +114,15 @@ def test_waive_needs_a_reason_and_is_not_raised_again(matched, ops, trustee):
     with pytest.raises(NotPermitted):
         svc.exception_waive(exception=x, actor=trustee, reason="fees")
     x = svc.exception_waive(exception=x, actor=ops, reason="bank fees")
+    assert (x.state, x.waive_requested_by) == ("waive_requested", ops)
+    cash_matching_run(run=MatchRun.objects.create(trigger=MatchRun.Trigger.ON_DEMAND), actor=None)
+    assert list(ReconException.objects.filter(key=x.key).values_list("state", flat=True)) == [
+        "waive_requested"
+    ]
+    with pytest.raises(MakerCheckerViolation):
+        svc.exception_approve_waive(exception=x, actor=ops)
+    assert ReconException.objects.get(pk=x.pk).state == "waive_requested"
+    x = svc.exception_approve_waive(exception=x, actor=ops2)
     assert x.state == "waived"
     cash_matching_run(run=MatchRun.objects.create(trigger=MatchRun.Trigger.ON_DEMAND), actor=None)
     assert list(ReconException.objects.filter(key=x.key).values_list("state", flat=True)) == ["waived"]

@@ -12,6 +12,8 @@ def test_every_transition_offered_has_its_own_named_action():
         "approve_write_off": exceptions.exception_approve_write_off,
         "reject_write_off": exceptions.exception_reject_write_off,
         "waive": exceptions.exception_waive,
+        "approve_waive": exceptions.exception_approve_waive,
+        "reject_waive": exceptions.exception_reject_waive,
     }
     assert set(exceptions.EXCEPTION_ACTIONS) == set(transition_names(ReconException))
     assert manual.MANUAL_MATCH_ACTIONS == {

@@ -1,0 +1,77 @@
+"""Closing a period while its exceptions are being resolved, concurrently on PostgreSQL with
+threads: the close never passes a live exception, each resolution is counted once, and the chain
+matching waits for a close (or the close for it)."""
+
+import threading
+from datetime import date
+
+import pytest
+from django.db import connection
+
+from core import roles
+from core.errors import Refused
+from core.models import AuditEvent
+from reconciliation.models import ReconException
+from reconciliation.services import exceptions as xsvc
+from servicing.models import CollectionPeriod
+from servicing.services.periods import period_close
+from tests.factories import make_user
+from tests.servicing.distribution_setup import approved_period
+
+
+def _together(*jobs):
+    start = threading.Barrier(len(jobs))
+    errors = []
+
+    def run(job):
+        try:
+            start.wait()
+            job()
+        except Refused as exc:
+            errors.append(exc.message)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(j,)) for j in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("attempt", range(4))
+def test_closing_while_a_waiver_is_approved_twice_counts_it_once(closed_deal, attempt):
+    assert connection.vendor == "postgresql"
+    ops, ops2, ops3 = (make_user(roles.ISSUER_OPERATIONS, f"ops{i}-{attempt}") for i in (1, 2, 3))
+    period = approved_period(closed_deal, date(2026, 11, 30))
+    CollectionPeriod.objects.filter(pk=period.pk).update(state=CollectionPeriod.State.DISTRIBUTED)
+    x = ReconException.objects.create(
+        key="chain:dist:0:holder:0xbob",
+        scope="chain",
+        type="duplicate_payout",
+        currency="USD",
+        amount="10.00",
+        base_units=10_000_000,
+        period=period,
+    )
+    xsvc.exception_waive(exception=x, actor=ops, reason="returned by the holder")
+
+    errors = _together(
+        lambda: xsvc.exception_approve_waive(exception=x, actor=ops2),
+        lambda: xsvc.exception_approve_waive(exception=x, actor=ops3),
+        lambda: period_close(period=period, actor=ops),
+    )
+    x.refresh_from_db()
+    state = CollectionPeriod.objects.get(pk=period.pk).state
+    assert x.state == "waived"
+    assert AuditEvent.objects.filter(object_id=x.pk, name="approve_waive").count() == 1
+    closes = AuditEvent.objects.filter(object_id=period.pk, name="close").count()
+    assert (state, closes) in (("closed", 1), ("distributed", 0))
+    refused_close = [e for e in errors if "open reconciliation exception" in e]
+    assert len(refused_close) == (state == "distributed")
+    # the second approval found it waived already: refused, never counted
+    assert len(errors) == 1 + len(refused_close)
+    if state == "distributed":  # closing again once the approval is in succeeds
+        assert period_close(period=period, actor=ops).state == "closed"
