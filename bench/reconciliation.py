@@ -19,6 +19,11 @@ Expects a freshly migrated PostgreSQL database (bench/run.sh gives it one). Step
    rules, 100,000 matches and payments with their audit rows, the invoices settled in bulk, the
    exceptions; then the pure ``reconciliation.cash.match`` on the same frames.
 
+6. the chain matching (``reconciliation.chain.holder_findings``) of 100,000 holders'
+   entitlements against their Paid events, planting 100 of each break (missing, paid twice, one
+   base unit short, unknown recipient, paid late), best of 3 (``python -m bench.reconciliation
+   chain`` runs this step alone, without a database).
+
 Figures go to stdout, one per line; progress to stderr. Exits non-zero when a planted exception is
 missed or extra, when the loop disagrees with the engine, when the matching leaves a receipt other
 than the planted ones unmatched, or when the engine misses its 10 s target.
@@ -300,13 +305,64 @@ def cash_bench() -> list[str]:
     return problems
 
 
+HOLDERS = 100_000
+CHAIN_PLANTED = {"missing_payout": 100, "duplicate_payout": 100, "amount_mismatch": 100,
+                 "unknown_recipient": 100, "paid_late": 100}
+
+
+def chain_sides():
+    """100,000 holders' entitlements (stablecoin base units, 6 decimals, up to 10**12) and their
+    Paid events, with the planted breaks of ``CHAIN_PLANTED``."""
+    import pandas as pd
+
+    rng = np.random.default_rng(SEED)
+    wallets = np.array([f"0x{i:040x}" for i in range(HOLDERS)], dtype=object)
+    amounts = rng.integers(1, 10**12, HOLDERS, dtype=np.int64)
+    expected = pd.DataFrame({"wallet": wallets, "amount": amounts, "row": np.arange(1, HOLDERS + 1)})
+    order = rng.permutation(HOLDERS)
+    missing, dup, short, late = (order[i * 100 : (i + 1) * 100] for i in range(4))
+    paid = np.setdiff1d(np.arange(HOLDERS), missing)
+    actual = pd.DataFrame({"wallet": wallets[paid], "amount": amounts[paid].copy(), "day": 10})
+    actual.loc[actual["wallet"].isin(wallets[short]), "amount"] -= 1
+    actual.loc[actual["wallet"].isin(wallets[late]), "day"] = 12
+    extra = pd.DataFrame({"wallet": wallets[dup], "amount": amounts[dup], "day": 10})
+    unknown = pd.DataFrame({"wallet": [f"0x{i:040x}" for i in range(HOLDERS, HOLDERS + 100)],
+                            "amount": 5, "day": 10})
+    actual = pd.concat([actual, extra, unknown], ignore_index=True)
+    actual["row"] = np.arange(1, len(actual) + 1)
+    return expected, actual
+
+
+def chain_bench() -> list[str]:
+    from reconciliation.chain import holder_findings
+
+    log(f"chain: {HOLDERS:,} entitlements against their Paid events")
+    expected, actual = chain_sides()
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        found = holder_findings(expected, actual, payment_day=11)
+        times.append(time.perf_counter() - started)
+    figure("chain_matching_100k_holders_seconds", f"{min(times):.3f}")
+    counts = found["type"].value_counts().to_dict()
+    for kind in CHAIN_PLANTED:
+        figure(f"chain_found_{kind}", counts.get(kind, 0))
+    return [] if counts == CHAIN_PLANTED else [f"chain matching found {counts}, planted {CHAIN_PLANTED}"]
+
+
 def main() -> None:
+    if sys.argv[1:] == ["chain"]:  # the pure chain matching alone: no database
+        problems = chain_bench()
+        if problems:
+            sys.exit("bench.reconciliation FAILED: " + "; ".join(problems))
+        return
     django.setup()
     from django.db import connection
 
     if connection.vendor != "postgresql":
         sys.exit("bench.reconciliation needs PostgreSQL (DATABASE_URL); run it through bench/run.sh.")
     problems = engine_bench()
+    problems += chain_bench()
     problems += cash_bench()
     if problems:
         sys.exit("bench.reconciliation FAILED: " + "; ".join(problems))
