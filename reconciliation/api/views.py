@@ -75,6 +75,7 @@ class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.periods_visible_to(self.request.user)
 
+    @extend_schema(responses=OpenApiTypes.OBJECT, summary="The period from bank to chain")
     def retrieve(self, request, *args, **kwargs):
         return Response(s.period_view_data(period_view(self.get_object())))
 

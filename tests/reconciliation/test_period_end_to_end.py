@@ -113,7 +113,7 @@ def test_the_exports_fed_back_to_reconcile_files_give_the_same_exceptions(
     ]
     assert chain_rows == [("duplicate", str(p.junior.pk), BOB.address.lower(), str(3_045_000 * 10**6))]
     cash_rows = [(r["type"], r["ref"], r["difference"]) for r in _rows(tmp_path / "cash-x.csv")]
-    assert cash_rows == [("amount_mismatch", "invoice:INV-E2E-1", "-100.0000")]
+    assert cash_rows == [("amount_mismatch", "invoice:INV-E2E-1", "-100.00")]
     # the same two the database holds, in the engine's words
     in_db = sorted((x.type, x.key) for x in period_view(p.period).exceptions)
     assert in_db == sorted(
