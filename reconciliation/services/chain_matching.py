@@ -286,19 +286,6 @@ def _links(created, values, distribution) -> list[ExceptionLink]:
     return links
 
 
-def chain_matching_request(*, distribution: Distribution, actor) -> Distribution:
-    """On demand (a button, the API): queue the chain matching of ``distribution`` on a worker."""
-    require_system_or_perm(actor, PERMISSION, doing="run the chain matching")
-    if distribution.state not in MATCHED_STATES:
-        raise Refused(
-            f"{distribution} is '{distribution.get_state_display()}': only a distribution being paid "
-            "or paid is matched against the chain."
-        )
-    with transaction.atomic():
-        enqueue("reconciliation.tasks.match_chain", distribution_id=distribution.pk)
-    return distribution
-
-
 def chain_matching_request_period(*, period: CollectionPeriod, actor) -> list[int]:
     """Queue the chain matching of every distribution of ``period`` being paid or paid."""
     require_system_or_perm(actor, PERMISSION, doing="run the chain matching")
