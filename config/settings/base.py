@@ -253,6 +253,8 @@ SPECTACULAR_SETTINGS = {
         "ReconExceptionScopeEnum": "reconciliation.models.ReconException.Scope",
         "ReconExceptionTypeEnum": "reconciliation.models.ReconException.Type",
         "ReconExceptionStateEnum": "reconciliation.models.ReconException.State",
+        # a collection period's state: servicing's periods and the reconciliation's period view
+        "CollectionPeriodStateEnum": "servicing.models.periods.CollectionPeriod.State",
     },
 }
 
