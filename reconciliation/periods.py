@@ -170,14 +170,18 @@ def period_view(period: CollectionPeriod) -> PeriodView:
         )
         payments = run.tranche_payments()
         waterfall = sum((sum(parts.values(), ZERO) for parts in payments.values()), ZERO)
+        out = run.outputs
+        fees = sum((Decimal(v) for v in out.get("fees_paid", {}).values()), ZERO)
+        reserve, left = Decimal(out.get("reserve_deposited", "0")), Decimal(out.get("cash_left", "0"))
         hops.append(
             Hop(
                 "waterfall",
                 "Waterfall payments to the tranches",
                 waterfall,
                 waterfall - funds,
-                waterfall <= funds,
-                f"fees, reserve and cash kept {funds - waterfall}",
+                # the run's own conservation: what came in is paid, deposited or left
+                waterfall + fees + reserve + left == Decimal(out.get("funds_in", "NaN")),
+                f"fees {fees}, reserve deposited {reserve}, cash left {left}",
             )
         )
     else:
