@@ -7,6 +7,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from core.admin_base import ReadOnlyAdmin
@@ -30,8 +31,28 @@ class _NoEdit:
 
 @admin.register(ReconException)
 class ReconExceptionAdmin(_NoEdit, TransitionAdmin):
-    list_display = ["id", "scope", "type", "amount", "currency", "state", "assignee", "opened_at", "key"]
+    list_display = [
+        "id",
+        "scope",
+        "type",
+        "amount",
+        "currency",
+        "state",
+        "assignee",
+        "opened_at",
+        "key",
+        "period_link",
+    ]
     list_filter = ["scope", "type", "state", "currency", "assignee"]
+    readonly_fields = ["period_link"]
+
+    @admin.display(description="period from bank to chain")
+    def period_link(self, obj) -> str:
+        if obj is None or obj.period_id is None:
+            return "-"
+        url = reverse("admin:reconciliation_period_view", args=[obj.period_id])
+        return format_html('<a href="{}">period view</a>', url)
+
     search_fields = ["key", "description"]
     list_select_related = ["assignee"]
     transition_service = staticmethod(
