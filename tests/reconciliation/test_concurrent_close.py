@@ -75,3 +75,33 @@ def test_closing_while_a_waiver_is_approved_twice_counts_it_once(closed_deal, at
     assert len(errors) == 1 + len(refused_close)
     if state == "distributed":  # closing again once the approval is in succeeds
         assert period_close(period=period, actor=ops).state == "closed"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("attempt", range(4))
+def test_closing_while_the_chain_matching_runs_never_closes_over_a_live_exception(closed_deal, attempt):
+    """The matching locks the period first: either it opens its exception and the close is refused,
+    or the period closes and the matching is refused; never a closed period with a live exception."""
+    from reconciliation.services.chain_matching import chain_matching_run
+    from servicing.models import Distribution, Entitlement
+
+    ops = make_user(roles.ISSUER_OPERATIONS, f"ops-{attempt}")
+    period = approved_period(closed_deal, date(2026, 11, 30))
+    CollectionPeriod.objects.filter(pk=period.pk).update(state=CollectionPeriod.State.DISTRIBUTED)
+    senior = closed_deal.tranches.order_by("seniority").first()
+    d = Distribution.objects.create(
+        period=period, tranche=senior, currency="USD", interest="10.00", amount="10.00", stablecoin_decimals=6
+    )
+    Distribution.objects.filter(pk=d.pk).update(state=Distribution.State.PAYING)
+    Entitlement.objects.create(distribution=d, wallet="0x" + "b" * 40, balance=1, amount=10_000_000)
+
+    errors = _together(
+        lambda: chain_matching_run(distribution=d),
+        lambda: period_close(period=period, actor=ops),
+    )
+    state = CollectionPeriod.objects.get(pk=period.pk).state
+    live = ReconException.objects.filter(period=period, state="open").count()
+    assert (state, live) in (("closed", 0), ("distributed", 1))
+    assert len(errors) == 1
+    assert ("is closed" in errors[0]) == (state == "closed")
+    assert AuditEvent.objects.filter(object_id=period.pk, name="close").count() == (state == "closed")
