@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "green",
     # reconciliation: cash matching and the exceptions queue (above servicing)
     "reconciliation",
+    # reporting: statements, servicer / trustee and impact reports (above reconciliation)
+    "reporting",
 ]
 
 MIDDLEWARE = [
