@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "reconciliation",
     # reporting: statements, servicer / trustee and impact reports (above reconciliation)
     "reporting",
+    # portal: the investor portal at /portal/ (above reporting)
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -308,6 +310,11 @@ CELERY_BEAT_SCHEDULE = {
     "servicing-follow-payouts": {
         "task": "servicing.tasks.follow_payouts",
         "schedule": 60.0,
+    },
+    # published reports' SHA-256 anchored on chain (docs/reporting.md, "Portal and verification")
+    "portal-anchor-published-reports": {
+        "task": "portal.tasks.anchor_published_reports",
+        "schedule": 300.0,
     },
 }
 
