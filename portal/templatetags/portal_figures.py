@@ -20,7 +20,7 @@ def money(amount, currency: str) -> str:
 def units(amount) -> str:
     """A token quantity with separators and no trailing zeros: ``4000000.000000`` -> ``4,000,000``."""
     value = Decimal(amount).normalize()
-    return f"{value:,f}" if value != value.to_integral() else f"{value.to_integral():,}"
+    return f"{int(value):,}" if value == value.to_integral() else f"{value:,f}"
 
 
 @register.filter
