@@ -125,12 +125,14 @@ class NextPayment:
 
 def next_payment(investor: Investor, holdings_: list[Holding],
                  today: date | None = None) -> NextPayment | None:
-    """The next payment date of a deal the investor holds, and what they are owed in it so far."""
+    """The next payment date of a deal the investor holds (a period not yet distributed), and what
+    they are owed in it so far."""
     today = today or clock.today()
     deals = {h.tranche.deal_id for h in holdings_}
     deals |= set(entitlements_of(investor).values_list("distribution__period__deal_id", flat=True))
+    paid = (CollectionPeriod.State.DISTRIBUTED, CollectionPeriod.State.CLOSED)
     period = (CollectionPeriod.objects.filter(deal_id__in=deals, payment_date__gte=today)
-              .select_related("deal").order_by("payment_date", "deal__name").first())
+              .exclude(state__in=paid).select_related("deal").order_by("payment_date", "deal__name").first())
     if period is None:
         return None
     expected = list(entitlements_of(investor).filter(distribution__period=period, paid_block__isnull=True))

@@ -8,6 +8,7 @@ import shutil
 import pytest
 
 from reporting.models import Kind
+from tests.admin.test_browser_home_pages import output_dir
 from tests.compliance.test_browser_queue import CHROMIUM, browser  # noqa: F401  (fixture)
 from tests.portal.conftest import generate
 from tests.two_factor import make_totp_device, totp_code
@@ -53,8 +54,10 @@ def test_an_investor_downloads_their_statement_checks_its_hash_and_is_refused_an
     page = sign_in(browser, live_server, "investor")
     page.wait_for_url("**/portal/")
     assert page.get_by_role("heading", name="Dashboard").is_visible()
+    page.screenshot(path=str(output_dir() / "portal-dashboard-phone.png"), full_page=True)
     page.get_by_role("navigation").get_by_role("link", name="Reports").click()
     page.wait_for_url("**/portal/reports/")
+    page.screenshot(path=str(output_dir() / "portal-reports-phone.png"), full_page=True)
     statement = page.get_by_role("listitem").filter(has_text="Investor statement")
     assert statement.count() == 1
     shown = statement.locator("code.sha256").inner_text()

@@ -133,3 +133,12 @@ def test_a_staff_session_without_its_second_factor_is_sent_to_it(book, trustee):
     response = plain.get(reverse("portal:reports"))
     assert (response.status_code, response["Location"]) == (
         302, "/account/two-factor/?next=%2Fportal%2Freports%2F")
+
+
+def test_the_next_payment_is_the_next_period_not_yet_distributed(client, book, investor_user):
+    client.force_login(investor_user)
+    page = client.get(reverse("portal:home")).content.decode()
+    assert "No payment date is scheduled for the deals you hold." in page  # period 1 is paid and closed
+    make_period(book.deal, number=2, state="collecting", start=date(2027, 4, 1), end=date(2027, 6, 30))
+    page = client.get(reverse("portal:home")).content.decode()
+    assert f"<strong>15 July 2027</strong>: {book.deal.name}, period 2 (record date 10 July 2027)." in page
