@@ -270,7 +270,8 @@ SCOPE = {
     ISSUER_OPERATIONS: "all",
     COMPLIANCE_OFFICER: "all",
     TRUSTEE_AUDITOR: "all (read-only)",
-    INVESTOR: "own investor profile and subscriptions; deals open for subscription or subscribed to",
+    INVESTOR: "own investor profile and subscriptions; deals open for subscription or subscribed to; "
+              "own final statements and the final reports of deals held",
 }
 
 

@@ -231,6 +231,8 @@ SPECTACULAR_SETTINGS = {
             ("Green attributes", "Certificate registries and blocks, issuance from generation, retirements, "
              "sales."),
             ("Reconciliation", "Cash matching runs, manual matches, the exceptions queue, lessee credits."),
+            ("Reports", "Investor statements, servicer / trustee and impact reports: request, follow, "
+             "download with the file's SHA-256 as ETag; bulk statement runs."),
             ("Audit trail", "Every transition and edit, read-only."),
             ("FX rates", "Exchange rates with their date and source: the only way amounts change currency."),
             ("Authentication", "API tokens."),
@@ -257,6 +259,9 @@ SPECTACULAR_SETTINGS = {
         "ReconExceptionScopeEnum": "reconciliation.models.ReconException.Scope",
         "ReconExceptionTypeEnum": "reconciliation.models.ReconException.Type",
         "ReconExceptionStateEnum": "reconciliation.models.ReconException.State",
+        # reporting: the kind and file format of a report
+        "ReportKindEnum": "reporting.models.Kind",
+        "ReportFormatEnum": "reporting.models.Format",
     },
 }
 

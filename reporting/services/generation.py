@@ -26,14 +26,10 @@ def _claim(report_id: int) -> Report | None:
         Q(state=Report.State.QUEUED) | Q(state=Report.State.RUNNING, started_at__lt=now - STALE_AFTER),
         pk=report_id,
     ).update(state=Report.State.RUNNING, started_at=now, attempts=F("attempts") + 1,
-             progress={"step": "reading data", "done": 0, "total": 3})
+             progress={"step": "generating", "done": 0, "total": 1})
     if not claimed:
         return None
     return Report.objects.select_related("deal", "period", "investor").get(pk=report_id)
-
-
-def _progress(report: Report, step: str, done: int) -> None:
-    Report.objects.filter(pk=report.pk).update(progress={"step": step, "done": done, "total": 3})
 
 
 def report_generate(*, report_id: int) -> str:
@@ -47,9 +43,7 @@ def report_generate(*, report_id: int) -> str:
         return Report.objects.filter(pk=report_id).values_list("state", flat=True).first() or "missing"
     try:
         document = build(report)
-        _progress(report, "rendering", 1)
         data = render(document, fmt=report.format, draft=report.draft)
-        _progress(report, "storing", 2)
     except Exception as exc:
         _fail(report, exc)
         raise
@@ -64,7 +58,7 @@ def _store(report: Report, *, data: bytes, data_sha256: str) -> None:
         updated = Report.objects.filter(pk=report.pk, state=Report.State.RUNNING).update(
             state=Report.State.DONE, file=name, size=len(data), file_sha256=sha256_of(data),
             data_sha256=data_sha256, finished_at=timezone.now(), error="",
-            progress={"step": "done", "done": 3, "total": 3})
+            progress={"step": "done", "done": 1, "total": 1})
         if not updated:  # another worker finished it first: keep theirs
             transaction.on_commit(lambda: report.file.storage.delete(name))
             return
@@ -79,6 +73,6 @@ def _fail(report: Report, exc: BaseException) -> None:
     with transaction.atomic():
         Report.objects.filter(pk=report.pk).update(state=Report.State.FAILED, error=text,
                                                    finished_at=timezone.now(),
-                                                   progress={"step": "failed", "done": 0, "total": 3})
+                                                   progress={"step": "failed", "done": 0, "total": 1})
         audit_event(instance=report, actor=None, action=AuditEvent.Action.TRANSITION, name="fail",
                     from_state=Report.State.RUNNING, to_state=Report.State.FAILED, reason=text[:500])
