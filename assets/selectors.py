@@ -82,7 +82,8 @@ def meter_readings_visible_to(user) -> QuerySet[MeterReading]:
     return _staff(MeterReading.objects.select_related("device"), user)
 
 
-def aging(*, as_of: date, lease: Lease | None = None, currency: str | None = None) -> dict:
+def aging(*, as_of: date, lease: Lease | None = None, currency: str | None = None,
+          leases: QuerySet[Lease] | None = None) -> dict:
     """Receivables as they stood at the end of ``as_of`` (never in the future), by days past due
     (ABS convention): current (< 30), 30 (30-59), 60 (60-89) and 90+ (90 or more), per currency and
     per lessee, with invoice counts.
@@ -108,6 +109,8 @@ def aging(*, as_of: date, lease: Lease | None = None, currency: str | None = Non
     )
     if lease is not None:
         receivables = receivables.filter(lease=lease)
+    if leases is not None:  # e.g. the leases of a deal's devices (reporting)
+        receivables = receivables.filter(lease__in=leases)
     if currency:
         receivables = receivables.filter(currency=currency)
     totals: dict = defaultdict(lambda: {b: zero for b in AGING_BUCKETS})

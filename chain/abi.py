@@ -17,7 +17,7 @@ from eth_abi import decode, encode
 from eth_utils import keccak, to_checksum_address
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "contracts" / "artifacts"
-CONTRACTS = ("IdentityRegistry", "TrancheToken", "Payout", "MockStablecoin")
+CONTRACTS = ("IdentityRegistry", "TrancheToken", "Payout", "MockStablecoin", "Anchor")
 
 
 def _type(param: dict) -> str:

@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from chain import deal_tokens, txmanager
 from chain.genesis import chain_reset_alert_resolve
 from chain.models import (
+    Anchor,
     ChainEvent,
     ChainIdentity,
     ChainResetAlert,
@@ -288,3 +289,14 @@ class HolderSnapshotAdmin(ReadOnlyAdmin):
         "created_at",
     ]
     inlines = [HolderBalanceInline]
+
+
+@admin.register(Anchor)
+class AnchorAdmin(ReadOnlyAdmin):
+    """What was anchored on chain: distributions' Merkle roots and reports' hashes."""
+
+    list_display = ["id", "kind", "subject", "key", "value", "transaction", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["key", "value", "subject", "transaction__tx_hash"]
+    list_select_related = ["transaction"]
+    readonly_fields = ["contract", "kind", "key", "value", "subject", "transaction", "created_at"]

@@ -20,6 +20,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from chain.models import (
+    Anchor,
     ChainEvent,
     ChainIdentity,
     ChainResetAlert,
@@ -99,6 +100,7 @@ def forget_local_chain() -> None:
     """Delete every row of the local chain, dependants first (contracts and logs are protected)."""
     with transaction.atomic():
         HolderSnapshot.objects.filter(contract__chain_id=LOCAL_CHAIN_ID).delete()
+        Anchor.objects.filter(contract__chain_id=LOCAL_CHAIN_ID).delete()
         for model in (TokenTransfer, ChainEvent, IndexedBlock, IndexerCursor, ChainIdentity, ChainResetAlert):
             model.objects.filter(chain_id=LOCAL_CHAIN_ID).delete()
         Contract.objects.filter(chain_id=LOCAL_CHAIN_ID, registry__isnull=False).delete()  # tokens first

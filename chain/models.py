@@ -142,6 +142,7 @@ class Contract(models.Model):
         TRANCHE_TOKEN = "TrancheToken", "tranche token"
         PAYOUT = "Payout", "payout"
         STABLECOIN = "MockStablecoin", "stablecoin (mock)"
+        ANCHOR = "Anchor", "anchor registry"
 
     chain_id = models.PositiveBigIntegerField()
     address = models.CharField(max_length=42, help_text="EIP-55 checksummed.")
@@ -354,3 +355,30 @@ class HolderBalance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.wallet}: {self.balance}"
+
+
+class Anchor(models.Model):
+    """A value published in the Anchor contract, once: a distribution's Merkle root of (holder,
+    amount) under its distribution id, or a report's SHA-256 with a reference naming the report.
+    Recorded when its transaction is planned; the transaction says when it was mined."""
+
+    class Kind(models.TextChoices):
+        PAYMENT_ROOT = "payment_root", "payments Merkle root"
+        DOCUMENT = "document", "document SHA-256"
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="anchors")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    key = models.CharField(max_length=66, help_text="0x-hex: the distribution id, or the document's SHA-256.")
+    value = models.CharField(max_length=66, help_text="0x-hex: the Merkle root, or the document reference.")
+    subject = models.CharField(max_length=200, help_text="What was anchored, as people read it.")
+    transaction = models.OneToOneField(ChainTransaction, on_delete=models.PROTECT, related_name="anchor")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "kind", "key"], name="anchor_once_per_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject}: {self.value[:10]}…"

@@ -74,6 +74,8 @@ EXPLAIN = {
     "AccessControlUnauthorizedAccount": "signer {0} lacks role {1}",
     "AlreadyRegistered": "wallet {0} is already in the identity registry",
     "ERC20InsufficientBalance": "wallet {0} holds {1} base units, {2} needed",
+    "RootAlreadyAnchored": "distribution {0} has Merkle root {1} anchored already",
+    "DocumentAlreadyAnchored": "document {0} was anchored already in block {1}",
 }
 
 

@@ -22,6 +22,7 @@ from core.api.views import AuditEventViewSet
 from green.api.views import ROUTES as GREEN_ROUTES
 from issuance.api.views import DealViewSet, SPVViewSet, SubscriptionViewSet, TrancheViewSet
 from reconciliation.api.views import ROUTES as RECONCILIATION_ROUTES
+from reporting.api.views import ROUTES as REPORTING_ROUTES
 from screening.api.views import (
     ListEntryViewSet,
     ListVersionViewSet,
@@ -63,6 +64,8 @@ for prefix, viewset, basename in SERVICING_ROUTES:  # periods to payouts (servic
 for prefix, viewset, basename in GREEN_ROUTES:  # certificates, issuance, retirements, sales (green app)
     router.register(prefix, viewset, basename=basename)
 for prefix, viewset, basename in RECONCILIATION_ROUTES:  # cash matching and the exceptions queue
+    router.register(prefix, viewset, basename=basename)
+for prefix, viewset, basename in REPORTING_ROUTES:  # statements, servicer and impact reports
     router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [

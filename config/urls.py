@@ -25,6 +25,7 @@ urlpatterns = [
     path("account/", include("core.accounts.urls")),  # the second-factor pages
     path("api/v1/", include("config.api_urls")),
     path("compliance/", include("compliance.urls")),
+    path("portal/", include("portal.urls")),  # the investor portal (trustees read deal reports there)
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

@@ -251,6 +251,14 @@ MATRIX[ISSUER_OPERATIONS] += _RECON_VIEW + [
     "reconciliation.repay_reconexception", "reconciliation.match_chain_reconexception"]
 MATRIX[COMPLIANCE_OFFICER] += _RECON_VIEW
 MATRIX[TRUSTEE_AUDITOR] += _RECON_VIEW
+# Reports (reporting app): operations request reports and bulk statement runs; every staff role reads
+# every report; an investor reads its own final statements and the final reports of deals it holds
+# (object-level scope in reporting.selectors).
+MATRIX[ISSUER_OPERATIONS] += ["reporting.view_report", "reporting.add_report", "reporting.view_statementrun",
+                              "reporting.add_statementrun"]
+MATRIX[COMPLIANCE_OFFICER] += ["reporting.view_report", "reporting.view_statementrun"]
+MATRIX[TRUSTEE_AUDITOR] += ["reporting.view_report", "reporting.view_statementrun"]
+MATRIX[INVESTOR] += ["reporting.view_report"]
 # Funding receipts (issuance): every staff role reads the payments received; operations record
 # them with issuance.record_funding_subscription.
 for _role in (ISSUER_OPERATIONS, COMPLIANCE_OFFICER, TRUSTEE_AUDITOR):
@@ -264,7 +272,8 @@ SCOPE = {
     ISSUER_OPERATIONS: "all",
     COMPLIANCE_OFFICER: "all",
     TRUSTEE_AUDITOR: "all (read-only)",
-    INVESTOR: "own investor profile and subscriptions; deals open for subscription or subscribed to",
+    INVESTOR: "own investor profile and subscriptions; deals open for subscription or subscribed to; "
+              "own final statements and the final reports of deals held",
 }
 
 

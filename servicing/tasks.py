@@ -81,3 +81,11 @@ def start_collecting_periods() -> int:
     """Every open period whose first day has come starts collecting (hourly; a collecting period is
     left alone)."""
     return periods_start_collecting(actor=None)
+
+
+@shared_task(**RETRY)
+def anchor_distribution_root(distribution_id: int) -> str:
+    """A distribution was paid: anchor its Merkle root of (holder, amount) on chain."""
+    from servicing.services.anchors import distribution_anchor_root
+
+    return distribution_anchor_root(distribution=_distribution(distribution_id)).merkle_root

@@ -37,6 +37,10 @@ INSTALLED_APPS = [
     "green",
     # reconciliation: cash matching and the exceptions queue (above servicing)
     "reconciliation",
+    # reporting: statements, servicer / trustee and impact reports (above reconciliation)
+    "reporting",
+    # portal: the investor portal at /portal/ (above reporting)
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -227,6 +231,8 @@ SPECTACULAR_SETTINGS = {
             ("Green attributes", "Certificate registries and blocks, issuance from generation, retirements, "
              "sales."),
             ("Reconciliation", "Cash matching runs, manual matches, the exceptions queue, lessee credits."),
+            ("Reports", "Investor statements, servicer / trustee and impact reports: request, follow, "
+             "download with the file's SHA-256 as ETag; bulk statement runs."),
             ("Audit trail", "Every transition and edit, read-only."),
             ("FX rates", "Exchange rates with their date and source: the only way amounts change currency."),
             ("Authentication", "API tokens."),
@@ -255,6 +261,9 @@ SPECTACULAR_SETTINGS = {
         "ReconExceptionStateEnum": "reconciliation.models.ReconException.State",
         # a collection period's state: servicing's periods and the reconciliation's period view
         "CollectionPeriodStateEnum": "servicing.models.periods.CollectionPeriod.State",
+        # reporting: the kind and file format of a report
+        "ReportKindEnum": "reporting.models.Kind",
+        "ReportFormatEnum": "reporting.models.Format",
     },
 }
 
@@ -308,6 +317,11 @@ CELERY_BEAT_SCHEDULE = {
     "servicing-follow-payouts": {
         "task": "servicing.tasks.follow_payouts",
         "schedule": 60.0,
+    },
+    # published reports' SHA-256 anchored on chain (docs/reporting.md, "Portal and verification")
+    "portal-anchor-published-reports": {
+        "task": "portal.tasks.anchor_published_reports",
+        "schedule": 300.0,
     },
 }
 

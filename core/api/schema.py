@@ -23,6 +23,7 @@ AREAS = {
     "servicing": "Servicing",
     "green": "Green attributes",
     "reconciliation": "Reconciliation",
+    "reporting": "Reports",
     "core": "Audit trail",
     "rest_framework": "Authentication",
 }

@@ -66,6 +66,14 @@ class Distribution(models.Model):
         help_text="Current / original principal after this payment, 6 decimals.",
     )
     progress = models.JSONField(default=dict, blank=True, help_text="The running task's step and counts.")
+    merkle_root = models.CharField(
+        max_length=66, blank=True,
+        help_text="Merkle root of (holder, stablecoin base units paid), anchored on chain once paid.",
+    )
+    root_anchor = models.OneToOneField(
+        "chain.Anchor", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The Anchor contract record of the Merkle root.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

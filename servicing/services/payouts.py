@@ -367,6 +367,7 @@ def _finish_if_paid(distribution: Distribution) -> Distribution:
             },
             reason=f"every regular batch paid; factor {factor}",
         )
+        enqueue("servicing.tasks.anchor_distribution_root", distribution_id=locked.pk)
         if after == 0:
             enqueue("servicing.tasks.redeem_tranche", distribution_id=locked.pk)
         period = CollectionPeriod.objects.select_for_update().get(pk=locked.period_id)

@@ -15,6 +15,7 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 
 from chain import services
+from chain.anchors import deploy_anchor
 from chain.indexer import Indexer
 from chain.localchain import align_local_chain
 from chain.models import Contract
@@ -27,7 +28,8 @@ DEMO_MNEMONIC = "test test test test test test test test test test test junk"  #
 
 class Command(BaseCommand):
     help = (
-        "Deploy registry, tranche tokens, stablecoin and payout; mint issued demo deals (local chain only)."
+        "Deploy registry, tranche tokens, stablecoin, payout and anchor registry; mint issued demo deals "
+        "(local chain only)."
     )
 
     def handle(self, *args, **options):
@@ -38,6 +40,8 @@ class Command(BaseCommand):
         self.stdout.write(f"local chain {alignment.outcome}: {alignment.reason}")
         coin, payout = services.deploy_stablecoin_and_payout()
         self.stdout.write(f"stablecoin {coin.address}, payout {payout.address}")
+        anchor = deploy_anchor()
+        self.stdout.write(f"anchor registry {anchor.address}")
         holders = (
             Subscription.objects.filter(state=Subscription.State.SETTLED)
             .values_list("investor_id", flat=True)
