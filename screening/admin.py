@@ -121,7 +121,8 @@ class ScreeningHitAdmin(TransitionAdmin):
     search_fields = ["subject", "entity_id", "investor__legal_name", "entry__name"]
     list_select_related = ["investor", "entry", "decided_by"]
     readonly_fields = ["run", "investor", "subject_kind", "subject", "entry", "alias", "entity_id", "score",
-                       "features", "state", "decided_by", "decided_at", "decision_reason", "created_at"]
+                       "why", "features",
+                       "state", "decided_by", "decided_at", "decision_reason", "created_at"]
     transition_service = staticmethod(
         lambda obj, name, actor, reason: services.hit_transition(hit=obj, name=name, actor=actor,
                                                                  reason=reason)
@@ -132,6 +133,10 @@ class ScreeningHitAdmin(TransitionAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description="why it matched")
+    def why(self, obj: ScreeningHit) -> str:
+        return obj.explanation
 
 
 @admin.register(WhitelistEntry)
