@@ -10,6 +10,7 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
+from unfold.admin import TabularInline
 
 from chain import deal_tokens, txmanager
 from chain.genesis import chain_reset_alert_resolve
@@ -262,7 +263,7 @@ class ChainEventAdmin(ReadOnlyAdmin):
     list_select_related = ["contract"]
 
 
-class HolderBalanceInline(admin.TabularInline):
+class HolderBalanceInline(TabularInline):
     model = HolderBalance
     fields = ["wallet", "balance"]
     readonly_fields = fields

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from unfold.admin import TabularInline
 
 from compliance import services
 from compliance.models import (
@@ -15,7 +16,7 @@ from core.admin_base import ReadOnlyWithHistoryAdmin
 from core.admin_transitions import AuditEventInline, ServiceAdmin, TransitionAdmin
 
 
-class BeneficialOwnerInline(admin.TabularInline):
+class BeneficialOwnerInline(TabularInline):
     model = BeneficialOwner
     fields = ["full_name", "date_of_birth", "nationality", "country_of_residence", "ownership_percent"]
     readonly_fields = fields

@@ -7,6 +7,8 @@ from django.contrib.auth.models import User
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from unfold.admin import ModelAdmin
+from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from core.accounts.lockout import login_unlock
 from core.accounts.tokens import api_tokens_revoke
@@ -23,7 +25,7 @@ admin.site.add_action(export_csv, "export_csv")
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ModelAdmin):
     """The whole audit trail, read-only for everyone."""
 
     list_display = ["at", "actor", "content_type", "object_repr", "action", "name", "from_state",
@@ -122,9 +124,13 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
         self.message_user(request, f"{len(sent)} outbox message(s) sent again.", messages.SUCCESS)
 
 
-class RoleUserAdmin(UserAdmin):
+class RoleUserAdmin(UserAdmin, ModelAdmin):
     """Users get access through their roles (groups) only: permissions granted to one user are
     not used (core/auth.py), so the form does not offer them."""
+
+    form = UserChangeForm
+    add_form = UserCreationForm
+    change_password_form = AdminPasswordChangeForm
 
     fieldsets = tuple(
         (name, {**opts, "fields": tuple(f for f in opts["fields"] if f != "user_permissions")})

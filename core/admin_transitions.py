@@ -1,14 +1,14 @@
 """Admin support for business objects: transition buttons, service-backed saves, history."""
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.contrib.admin.utils import unquote
-from django.contrib.contenttypes.admin import GenericTabularInline
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from unfold.admin import GenericTabularInline, ModelAdmin
 
 from core.admin_money import MoneyAdminMixin
 from core.errors import Refused
@@ -52,7 +52,7 @@ def confirmation_question(obj, info) -> str:
     return f"{info.label[:1].upper()}{info.label[1:]} {obj}?"
 
 
-class ServiceAdmin(MoneyAdminMixin, admin.ModelAdmin):
+class ServiceAdmin(MoneyAdminMixin, ModelAdmin):
     """Saves through the app's services (so edits are validated and audited) and never deletes;
     shows amounts in their currency (``MoneyAdminMixin``)."""
 

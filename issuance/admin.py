@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from unfold.admin import TabularInline
 
 from core import bounds, clock
 from core.admin_base import ReadOnlyAdmin, ReadOnlyInline, UploadAdminMixin
@@ -38,7 +39,7 @@ class SPVAdmin(TransitionAdmin):
     )
 
 
-class TrancheInline(MoneyAdminMixin, admin.TabularInline):
+class TrancheInline(MoneyAdminMixin, TabularInline):
     model = Tranche
     money_currency = "deal.currency"
     fields = ["class_name", "seniority", "original_principal", "current_principal",

@@ -5,6 +5,7 @@ through the named services. Nothing is added, edited or deleted here by hand."""
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
+from unfold.admin import ModelAdmin, TabularInline
 
 from core.admin_transitions import TransitionAdmin
 from servicing.models import Distribution, Entitlement, EscrowLine, PayoutBatch
@@ -23,7 +24,7 @@ class _ReadOnly:
         return False
 
 
-class PayoutBatchInline(_ReadOnly, admin.TabularInline):
+class PayoutBatchInline(_ReadOnly, TabularInline):
     model = PayoutBatch
     fields = ["number", "kind", "state", "recipients", "total", "attempt", "transaction", "error"]
     readonly_fields = fields
@@ -91,7 +92,7 @@ class DistributionAdmin(_ReadOnly, TransitionAdmin):
 
 
 @admin.register(Entitlement)
-class EntitlementAdmin(_ReadOnly, admin.ModelAdmin):
+class EntitlementAdmin(_ReadOnly, ModelAdmin):
     list_display = [
         "wallet",
         "distribution",
