@@ -25,8 +25,11 @@ TONES = {
     "good": "bg-green-100 text-green-700 dark:bg-green-500/20 dark:text-green-400",
     "waiting": "bg-orange-100 text-orange-700 dark:bg-orange-500/20 dark:text-orange-400",
     "bad": "bg-red-100 text-red-700 dark:bg-red-500/20 dark:text-red-400",
-    "neutral": "bg-base-100 text-base-700 dark:bg-base-500/20 dark:text-base-200",
+    "neutral": "bg-base-500/8 text-base-700 dark:bg-base-500/20 dark:text-base-200",
 }
+# unfold's label (unfold/helpers/label.html), so that the theme's stylesheet has every class
+LABEL = ("inline-block font-semibold rounded-default text-[11px] uppercase whitespace-nowrap "
+         "h-6 leading-6 px-2")
 
 
 def state_tone(state: str | None) -> str:
@@ -41,4 +44,5 @@ def state_tone(state: str | None) -> str:
 
 
 def state_classes(state: str | None) -> str:
-    return TONES[state_tone(state)]
+    """The classes of a state's label: unfold's label in the state's tone."""
+    return f"{LABEL} {TONES[state_tone(state)]}"

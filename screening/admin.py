@@ -141,7 +141,6 @@ class WhitelistEntryAdmin(ServiceAdmin):
     list_filter = ["valid_until"]
     search_fields = ["investor__legal_name", "entity_id"]
     list_select_related = ["investor", "created_by"]
-    raw_id_fields = ["investor", "hit"]
     fields = ["investor", "entity_id", "valid_until", "reason", "hit"]
     create_service = staticmethod(services.whitelist_add)
 
