@@ -5,6 +5,7 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from unfold.admin import TabularInline
 
 from compliance import selectors, services
 from compliance.investor_page import DocumentUploadForm, investor_panels
@@ -19,11 +20,12 @@ from compliance.models import (
     Wallet,
 )
 from core.admin_base import ReadOnlyWithHistoryAdmin
+from core.admin_filters import in_use
 from core.admin_transitions import AuditEventInline, ServiceAdmin, TransitionAdmin
 from core.errors import NotPermitted, Refused
 
 
-class BeneficialOwnerInline(admin.TabularInline):
+class BeneficialOwnerInline(TabularInline):
     model = BeneficialOwner
     fields = ["full_name", "date_of_birth", "nationality", "country_of_residence", "ownership_percent"]
     readonly_fields = fields
@@ -37,10 +39,9 @@ class BeneficialOwnerInline(admin.TabularInline):
 @admin.register(Investor)
 class InvestorAdmin(ServiceAdmin):
     list_display = ["legal_name", "kind", "country_of_residence", "nationality", "is_pep", "email", "user"]
-    list_filter = ["kind", "country_of_residence", "is_pep"]
+    list_filter = ["kind", *in_use("country_of_residence"), "is_pep"]
     search_fields = ["legal_name", "email", "registration_number"]
     list_select_related = ["user"]
-    raw_id_fields = ["user"]
     inlines = [BeneficialOwnerInline, AuditEventInline]
     create_service = staticmethod(services.investor_create)
     update_service = staticmethod(services.investor_update)
@@ -121,7 +122,6 @@ class InvestorLoginChangeAdmin(TransitionAdmin):
     list_filter = ["state"]
     search_fields = ["investor__legal_name"]
     list_select_related = ["investor", "from_user", "to_user", "requested_by", "decided_by"]
-    raw_id_fields = ["investor", "to_user"]
     create_service = staticmethod(services.investor_login_change_request)
     transition_service = staticmethod(
         lambda obj, name, actor, reason: services.investor_login_change_transition(

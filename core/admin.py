@@ -7,13 +7,16 @@ from django.contrib.auth.models import User
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from unfold.admin import ModelAdmin
+from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from core.accounts.lockout import login_unlock
 from core.accounts.tokens import api_tokens_revoke
 from core.accounts.two_factor import totp_devices_remove
 from core.admin_base import ReadOnlyAdmin
 from core.admin_export import export_csv
-from core.admin_transitions import ServiceAdmin
+from core.admin_filters import in_use
+from core.admin_transitions import AuditEventInline, ServiceAdmin
 from core.errors import Refused
 from core.fx import fx_rate_record
 from core.models import ApiToken, AuditEvent, FxRate, LoginLock, OutboxMessage
@@ -23,15 +26,21 @@ admin.site.add_action(export_csv, "export_csv")
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ModelAdmin):
     """The whole audit trail, read-only for everyone."""
 
-    list_display = ["at", "actor", "content_type", "object_repr", "action", "name", "from_state",
-                    "to_state", "reason"]
+    list_display = ["at", "actor", "content_type", "object_repr", "what", "state_change", "reason"]
     list_filter = ["action", "content_type", "name"]
     search_fields = ["object_repr", "reason", "actor__username"]
     list_select_related = ["actor", "content_type"]
     date_hierarchy = "at"
+    fields = ["at", "actor", "content_type", "object_id", "object_repr", "what", "state_change", "reason",
+              "changes_table"]
+    readonly_fields = fields
+
+    what = AuditEventInline.what
+    state_change = AuditEventInline.state_change
+    changes_table = AuditEventInline.changes_table
 
     def get_queryset(self, request):
         from core.api.views import audit_events_visible_to
@@ -53,7 +62,7 @@ class FxRateAdmin(ServiceAdmin):
     """Exchange rates: recorded through ``core.fx.fx_rate_record`` (audited), never edited."""
 
     list_display = ["as_of", "base", "quote", "rate", "source", "recorded_by", "recorded_at"]
-    list_filter = ["base", "quote", "source"]
+    list_filter = [*in_use("base", "quote"), "source"]
     search_fields = ["base", "quote", "source"]
     list_select_related = ["recorded_by"]
     date_hierarchy = "as_of"
@@ -122,9 +131,13 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
         self.message_user(request, f"{len(sent)} outbox message(s) sent again.", messages.SUCCESS)
 
 
-class RoleUserAdmin(UserAdmin):
+class RoleUserAdmin(UserAdmin, ModelAdmin):
     """Users get access through their roles (groups) only: permissions granted to one user are
     not used (core/auth.py), so the form does not offer them."""
+
+    form = UserChangeForm
+    add_form = UserCreationForm
+    change_password_form = AdminPasswordChangeForm
 
     fieldsets = tuple(
         (name, {**opts, "fields": tuple(f for f in opts["fields"] if f != "user_permissions")})

@@ -5,6 +5,7 @@ saves through the services; nothing is deleted."""
 from django.contrib import admin, messages
 
 from core.admin_base import ReadOnlyAdmin
+from core.admin_filters import in_use
 from core.admin_transitions import TransitionAdmin
 from core.errors import Refused
 from reconciliation.models import LesseeCredit, ManualMatch, MatchRun, ReconException
@@ -23,7 +24,7 @@ class _NoEdit:
 @admin.register(ReconException)
 class ReconExceptionAdmin(_NoEdit, TransitionAdmin):
     list_display = ["id", "scope", "type", "amount", "currency", "state", "assignee", "opened_at", "key"]
-    list_filter = ["scope", "type", "state", "currency", "assignee"]
+    list_filter = ["scope", "type", "state", *in_use("currency"), "assignee"]
     search_fields = ["key", "description"]
     list_select_related = ["assignee"]
     transition_service = staticmethod(
@@ -84,4 +85,4 @@ class MatchRunAdmin(ReadOnlyAdmin):
 @admin.register(LesseeCredit)
 class LesseeCreditAdmin(ReadOnlyAdmin):
     list_display = ["id", "lessee", "amount", "currency", "entry", "invoice", "rule", "source", "created_at"]
-    list_filter = ["currency", "rule"]
+    list_filter = [*in_use("currency"), "rule"]

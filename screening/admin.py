@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.shortcuts import redirect
+from unfold.admin import ModelAdmin, TabularInline
 
 from core.admin_base import ReadOnlyAdmin
 from core.admin_transitions import AuditEventInline, ServiceAdmin, TransitionAdmin
@@ -22,7 +23,7 @@ class ListImportForm(forms.ModelForm):
 
 
 @admin.register(ListVersion)
-class ListVersionAdmin(admin.ModelAdmin):
+class ListVersionAdmin(ModelAdmin):
     """Upload a list file to import it; versions are never edited."""
 
     list_display = ["name", "version_label", "is_current", "row_count", "imported_by", "imported_at"]
@@ -72,7 +73,7 @@ class ListVersionAdmin(admin.ModelAdmin):
             return redirect(request.get_full_path())
 
 
-class ListAliasInline(admin.TabularInline):
+class ListAliasInline(TabularInline):
     """The names the list also publishes for the entry; weak ones are shown but not screened."""
 
     model = ListAlias
@@ -145,7 +146,6 @@ class WhitelistEntryAdmin(ServiceAdmin):
     list_filter = ["valid_until"]
     search_fields = ["investor__legal_name", "entity_id"]
     list_select_related = ["investor", "created_by"]
-    raw_id_fields = ["investor", "hit"]
     fields = ["investor", "entity_id", "valid_until", "reason", "hit"]
     create_service = staticmethod(services.whitelist_add)
 
