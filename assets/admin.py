@@ -112,7 +112,7 @@ class DeviceAdmin(TransitionAdmin):
 
 @admin.register(Appraisal)
 class AppraisalAdmin(ServiceAdmin):
-    list_display = ["device", "valued_on", "value", "currency", "appraiser"]
+    list_display = ["device", "valued_on", "value", "appraiser"]
     list_filter = ["appraiser"]
     search_fields = ["device__code", "appraiser"]
     list_select_related = ["device"]
@@ -124,7 +124,7 @@ class AppraisalAdmin(ServiceAdmin):
 
 @admin.register(InsurancePolicy)
 class InsurancePolicyAdmin(ServiceAdmin):
-    list_display = ["device", "insurer", "policy_number", "cover_amount", "currency", "expires_on"]
+    list_display = ["device", "insurer", "policy_number", "cover_amount", "expires_on"]
     list_filter = ["insurer"]
     search_fields = ["device__code", "policy_number", "insurer"]
     list_select_related = ["device"]
@@ -362,8 +362,8 @@ class BankStatementAdmin(UploadAdminMixin, ReadOnlyAdmin):
 
 @admin.register(BankEntry)
 class BankEntryAdmin(ReadOnlyAdmin):
-    list_display = ["booking_date", "account", "entry_key", "direction", "amount", "currency",
-                    "counterparty_name", "category"]
+    list_display = ["booking_date", "account", "entry_key", "direction", "amount", "counterparty_name",
+                    "category"]
     list_filter = ["category", "direction", "is_reversal", "account"]
     search_fields = ["entry_key", "bank_reference", "end_to_end_id", "counterparty_name", "remittance_info"]
     list_select_related = ["statement"]

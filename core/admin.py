@@ -96,8 +96,7 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
     """The side effects waiting to run after their commit (core/outbox.py): the backlog in the
     title, filters for pending and failed rows, and "Send again now" for operations."""
 
-    list_display = ["id", "task", "kwargs", "status", "attempts", "created_at", "dispatched_at", "retry_at",
-                    "done_at", "failed_at", "last_error"]
+    list_display = ["id", "task", "status", "attempts", "created_at", "retry_at", "last_error"]
     list_filter = [OutboxStatusFilter, "task"]
     search_fields = ["task", "last_error"]
     date_hierarchy = "created_at"
@@ -155,7 +154,7 @@ class ApiTokenAdmin(ReadOnlyAdmin):
     """Every user's API tokens (never their keys); revoking needs ``core.revoke_apitoken``."""
 
     list_display = ["name", "user", "prefix", "state", "two_factor", "created_at", "expires_at",
-                    "last_used_at", "revoked_at", "revoked_by"]
+                    "last_used_at"]
     list_filter = ["two_factor", ("revoked_at", admin.EmptyFieldListFilter), "expires_at"]
     search_fields = ["name", "prefix", "user__username"]
     list_select_related = ["user", "revoked_by"]

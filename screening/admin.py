@@ -101,8 +101,8 @@ class ListEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(ScreeningRun)
 class ScreeningRunAdmin(ReadOnlyAdmin):
-    list_display = ["id", "list_version", "trigger", "state", "progress", "hits_created",
-                    "algorithm_version", "threshold", "requested_by", "created_at", "finished_at"]
+    list_display = ["id", "list_version", "trigger", "state", "progress", "hits_created", "requested_by",
+                    "created_at", "finished_at"]
     list_filter = ["state", "trigger", "list_version"]
     list_select_related = ["list_version", "requested_by"]
     inlines = [AuditEventInline]

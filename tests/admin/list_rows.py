@@ -63,8 +63,8 @@ def seed_list_rows(*, n: int, seed: int, tag: str, ops, officer) -> None:
                                  price_per_gpu_hour=Decimal("2.5"), start_date=date(2026, 1, 1),
                                  end_date=date(2027, 12, 31), state="active")
     Invoice.objects.bulk_create(
-        Invoice(number=f"INV-{tag}-{i:05d}", lease=lease, period_start=date(2026, 1, 1),
-                period_end=date(2026, 1, 31), currency="USD", state="issued",
+        Invoice(number=f"INV-{tag}-{i:05d}", lease=lease, period_start=date(2020, 1, 1) + timedelta(days=i),
+                period_end=date(2020, 1, 1) + timedelta(days=i), currency="USD", state="issued",
                 total=Decimal(rng.randint(100_000, 99_999_999)) / 100, issue_date=date(2026, 2, 1),
                 due_date=date(2026, 3, 3))
         for i in range(n))
