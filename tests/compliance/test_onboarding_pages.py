@@ -232,3 +232,23 @@ def test_the_investor_page_shows_kyc_eligibility_and_subscriptions_in_constant_q
     assert (f"{more.name} no No investor classification is in force on {clock.today().isoformat()}. "
             "Residence SG is a blocked jurisdiction for this deal.") in page
     assert f"{sub.pk} {senior} 200,000.00 USD 0.00 USD 0.00 USD accepted" in page
+
+
+def test_eligibility_by_deal_agrees_with_the_one_deal_check(ops, officer, investor, other_investor):
+    from compliance.eligibility import eligibility_by_deal, investor_eligibility
+    from compliance.models import DealEligibility
+    from issuance.models import Deal
+
+    free, blocked, full = (to_state(make_deal(actor=ops), "open", maker=ops, checker=officer)
+                           for _ in range(3))
+    subscribe(actor=ops, investor=other_investor, tranche=full.tranches.get(seniority=1), amount="100000")
+    DealEligibility.objects.create(deal=blocked, blocked_jurisdictions=["SG"])
+    DealEligibility.objects.create(deal=full, maximum_investors=1)
+    deals = list(Deal.objects.filter(pk__in=[free.pk, blocked.pk, full.pk]).select_related("eligibility"))
+
+    batch = eligibility_by_deal(investor, deals, investors_in={full.pk: {other_investor.pk}})
+
+    assert {pk: e.ok for pk, e in batch.items()} == {free.pk: True, blocked.pk: False, full.pk: False}
+    assert batch[full.pk].reasons[-1] == "The deal already has its maximum of 1 investors."
+    for deal in deals:
+        assert batch[deal.pk] == investor_eligibility(investor, deal)
