@@ -4,7 +4,9 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-# The admin's names, favicon and navigation: settings.UNFOLD (docs/admin.md).
+# The admin's names, favicon and navigation: settings.UNFOLD (docs/admin.md); the index is each
+# role's home page.
+admin.site.index_title = "Home"
 handler404 = "core.api.views.not_found"  # JSON under /api/, the usual page elsewhere
 handler403 = "core.api.views.permission_denied"
 handler500 = "core.api.views.server_error"

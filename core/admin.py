@@ -29,7 +29,10 @@ admin.site.add_action(export_csv, "export_csv")
 class AuditEventAdmin(ModelAdmin):
     """The whole audit trail, read-only for everyone."""
 
-    list_display = ["at", "actor", "content_type", "object_repr", "what", "state_change", "reason"]
+    # the list's columns are also the CSV export's (core/admin_export.py): the raw names and states;
+    # the event's page shows the state change in labels and the changes as a table
+    list_display = ["at", "actor", "content_type", "object_repr", "action", "name", "from_state",
+                    "to_state", "reason"]
     list_filter = ["action", "content_type", "name"]
     search_fields = ["object_repr", "reason", "actor__username"]
     list_select_related = ["actor", "content_type"]

@@ -1,4 +1,4 @@
-"""Three costs of the admin theme's list pages that grew with the rows, removed.
+"""Costs of the admin theme's pages that grew with the rows, removed.
 
 django-unfold 0.91 builds a list page's column headers again for every row (its
 ``items_for_result`` calls ``result_headers(cl)`` per row), renders the row's selection
@@ -6,7 +6,8 @@ checkbox through a form widget template per row, and, like Django, flattens a fi
 twice per cell (250 countries for each investor's residence). On 100 rows that tripled the
 time of the list pages (bench/admin.py, bench/README.md). ``apply()`` (from ``core.apps``)
 makes the headers once per page, the row checkbox from one rendering of unfold's own widget,
-and each field's choice labels once per process; the markup stays unfold's exactly
+each field's choice labels once per process, and the app list (for the sidebar) once per
+request; the markup stays unfold's exactly
 (tests/admin/test_admin_list_pages.py compares it).
 """
 
@@ -65,9 +66,30 @@ def _choice_labels_once(display_for_field):
     return display
 
 
+def _app_list_once_per_request(get_app_list):
+    """The app list of a page is built for Django's ``available_apps`` and again for the sidebar
+    (core/admin_navigation.py): build it once per request."""
+
+    def app_list(self, request, app_label=None):
+        if app_label is not None:
+            return get_app_list(self, request, app_label)
+        made = getattr(request, "_admin_app_list", None)
+        if made is None or made[0] is not self:
+            made = (self, get_app_list(self, request))
+            request._admin_app_list = made
+        return made[1]
+
+    app_list.original = get_app_list
+    return app_list
+
+
 def apply() -> None:
     from unfold.admin import ModelAdmin
+    from unfold.sites import UnfoldAdminSite
     from unfold.templatetags import unfold_list
+
+    if not hasattr(UnfoldAdminSite.get_app_list, "original"):
+        UnfoldAdminSite.get_app_list = _app_list_once_per_request(UnfoldAdminSite.get_app_list)
 
     if not hasattr(unfold_list.result_headers, "original"):
         unfold_list.result_headers = _headers_once_per_page(unfold_list.result_headers)

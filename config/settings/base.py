@@ -153,8 +153,8 @@ LOGIN_URL = "admin:login"
 # from what the user may open).
 UNFOLD = {
     "SITE_TITLE": "Back office",
-    "SITE_HEADER": "Green-compute ABS back office",
-    "SITE_SUBHEADER": "Issuer operations, compliance, trustee",
+    "SITE_HEADER": "Green-compute ABS",
+    "SITE_SUBHEADER": "Back office",
     "SITE_SYMBOL": "eco",
     "SITE_URL": "/admin/",
     "SITE_FAVICONS": [{"rel": "icon", "type": "image/svg+xml",
