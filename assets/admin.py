@@ -28,6 +28,8 @@ from assets.models import (
 from assets.services import bank, fleet, invoicing, late_usage, leasing, metering
 from core import bounds, clock
 from core.admin_base import ReadOnlyAdmin, ReadOnlyInline, UploadAdminMixin
+from core.admin_filters import in_use
+from core.admin_money import format_percent
 from core.admin_transitions import ServiceAdmin, TransitionAdmin
 from core.errors import Refused
 from issuance.models import Deal
@@ -45,7 +47,7 @@ class CollateralForm(forms.Form):
 class SiteAdmin(ServiceAdmin):
     list_display = ["name", "country", "grid_region", "grid_emission_factor", "grid_emission_factor_year",
                     "pue"]
-    list_filter = ["country"]
+    list_filter = in_use("country")
     search_fields = ["name", "location", "grid_region"]
     create_service = staticmethod(fleet.site_create)
     update_service = staticmethod(fleet.site_update)
@@ -110,11 +112,10 @@ class DeviceAdmin(TransitionAdmin):
 
 @admin.register(Appraisal)
 class AppraisalAdmin(ServiceAdmin):
-    list_display = ["device", "valued_on", "value", "currency", "appraiser"]
+    list_display = ["device", "valued_on", "value", "appraiser"]
     list_filter = ["appraiser"]
     search_fields = ["device__code", "appraiser"]
     list_select_related = ["device"]
-    raw_id_fields = ["device"]
     create_service = staticmethod(fleet.appraisal_record)
 
     def has_change_permission(self, request, obj=None) -> bool:
@@ -123,11 +124,10 @@ class AppraisalAdmin(ServiceAdmin):
 
 @admin.register(InsurancePolicy)
 class InsurancePolicyAdmin(ServiceAdmin):
-    list_display = ["device", "insurer", "policy_number", "cover_amount", "currency", "expires_on"]
+    list_display = ["device", "insurer", "policy_number", "cover_amount", "expires_on"]
     list_filter = ["insurer"]
     search_fields = ["device__code", "policy_number", "insurer"]
     list_select_related = ["device"]
-    raw_id_fields = ["device"]
     date_hierarchy = "expires_on"
     create_service = staticmethod(fleet.insurance_policy_create)
     update_service = staticmethod(fleet.insurance_policy_update)
@@ -139,6 +139,7 @@ class InvestmentModelAdmin(ServiceAdmin):
     list_display = ["name", "kind", "currency", "capex", "payback", "irr", "npv"]
     list_filter = ["kind"]
     readonly_fields = ["payback", "irr", "npv"]
+    percent_fields = ("discount_rate",)
     create_service = staticmethod(fleet.investment_model_create)
     update_service = staticmethod(fleet.investment_model_update)
     update_kwarg = "model"
@@ -158,9 +159,9 @@ class InvestmentModelAdmin(ServiceAdmin):
             return "-"
         result = self._evaluation(obj)
         if result.multiple_irr:
-            roots = ", ".join(str(r) for r in result.irr_roots)
+            roots = ", ".join(format_percent(r) for r in result.irr_roots)
             return f"{len(result.irr_roots)} IRRs: {roots} - use the NPV"
-        return str(result.irr)
+        return format_percent(result.irr)
 
     @admin.display(description="NPV")
     def npv(self, obj) -> str:
@@ -170,7 +171,7 @@ class InvestmentModelAdmin(ServiceAdmin):
 @admin.register(Counterparty)
 class CounterpartyAdmin(ServiceAdmin):
     list_display = ["legal_name", "country", "kyb_status", "kyb_reviewed_on"]
-    list_filter = ["kyb_status", "country"]
+    list_filter = ["kyb_status", *in_use("country")]
     search_fields = ["legal_name", "registration_number"]
     create_service = staticmethod(leasing.counterparty_create)
     update_service = staticmethod(leasing.counterparty_update)
@@ -206,6 +207,7 @@ class LeaseAdmin(TransitionAdmin):
     list_filter = ["state", "billing_cycle", "lessee"]
     search_fields = ["reference", "lessee__legal_name"]
     list_select_related = ["lessee"]
+    percent_fields = ("late_fee_annual_rate",)
     readonly_fields = ["state", "terminated_on", "created_at", "updated_at"]
     inlines = [LeaseDeviceInline, *TransitionAdmin.inlines]
     create_service = staticmethod(leasing.lease_create)
@@ -242,7 +244,7 @@ class InvoicePaymentAdmin(ReadOnlyAdmin):
 
     money_currency = "invoice.currency"
     list_display = ["invoice", "value_date", "amount", "reference", "recorded_by", "recorded_at"]
-    list_filter = ["invoice__currency", "value_date"]
+    list_filter = [*in_use("invoice__currency"), "value_date"]
     search_fields = ["invoice__number", "reference"]
     list_select_related = ["invoice", "recorded_by"]
     date_hierarchy = "value_date"
@@ -360,8 +362,8 @@ class BankStatementAdmin(UploadAdminMixin, ReadOnlyAdmin):
 
 @admin.register(BankEntry)
 class BankEntryAdmin(ReadOnlyAdmin):
-    list_display = ["booking_date", "account", "entry_key", "direction", "amount", "currency",
-                    "counterparty_name", "category"]
+    list_display = ["booking_date", "account", "entry_key", "direction", "amount", "counterparty_name",
+                    "category"]
     list_filter = ["category", "direction", "is_reversal", "account"]
     search_fields = ["entry_key", "bank_reference", "end_to_end_id", "counterparty_name", "remittance_info"]
     list_select_related = ["statement"]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every benchmark against a throwaway PostgreSQL and Redis on loopback; one figure per line.
 # Usage: bash bench/run.sh [NAME...]   (make bench runs them all; names: allocation screening api
-# chain metering waterfall green entitlements payout reconciliation reporting). What the figures mean: bench/README.md.
+# chain metering waterfall green entitlements payout reconciliation reporting admin). What the figures mean: bench/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -29,7 +29,7 @@ export DJANGO_SETTINGS_MODULE=bench.settings
 .venv/bin/python manage.py migrate --noinput -v0
 
 FIGURES=$RUN_DIR/figures.txt
-WANT=" ${*:-allocation screening api chain metering waterfall green entitlements payout reconciliation reporting} "
+WANT=" ${*:-allocation screening api chain metering waterfall green entitlements payout reconciliation reporting admin} "
 want() { [[ "$WANT" == *" $1 "* ]]; }
 if want allocation; then
   echo "==> allocation: close the book of 10,000 subscriptions"
@@ -74,6 +74,10 @@ fi
 if want reporting; then
   echo "==> reporting: 1,000 investor statements on 2 worker processes, beside the plain reportlab ceiling"
   .venv/bin/python -m bench.reporting | tee -a "$FIGURES"
+fi
+if want admin; then
+  echo "==> admin: the first page of the main list pages over 2,000 rows each"
+  .venv/bin/python -m bench.admin | tee -a "$FIGURES"
 fi
 echo "==> figures: $(date +%F), $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
 cat "$FIGURES"

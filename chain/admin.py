@@ -10,6 +10,7 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
+from unfold.admin import TabularInline
 
 from chain import deal_tokens, txmanager
 from chain.genesis import chain_reset_alert_resolve
@@ -28,6 +29,7 @@ from chain.models import (
 )
 from chain.rpc import NodeUnavailable, RPCError
 from core.admin_base import ReadOnlyAdmin
+from core.admin_money import MoneyAdminMixin
 from core.errors import NotPermitted, Refused
 
 
@@ -250,9 +252,10 @@ class ChainResetAlertAdmin(ReadOnlyAdmin):
 @admin.register(TokenTransfer)
 class TokenTransferAdmin(ReadOnlyAdmin):
     list_display = ["block_number", "log_index", "contract", "sender", "recipient", "value", "final"]
+    token_amounts = {"value": ("contract.tranche.token_decimals", "contract.tranche.token_symbol")}
     list_filter = ["final", "contract"]
     search_fields = ["tx_hash", "sender", "recipient"]
-    list_select_related = ["contract"]
+    list_select_related = ["contract__tranche"]
 
 
 @admin.register(ChainEvent)
@@ -263,8 +266,10 @@ class ChainEventAdmin(ReadOnlyAdmin):
     list_select_related = ["contract"]
 
 
-class HolderBalanceInline(admin.TabularInline):
+class HolderBalanceInline(MoneyAdminMixin, TabularInline):
     model = HolderBalance
+    token_amounts = {"balance": ("snapshot.contract.tranche.token_decimals",
+                                 "snapshot.contract.tranche.token_symbol")}
     fields = ["wallet", "balance"]
     readonly_fields = fields
     extra = 0
@@ -277,7 +282,8 @@ class HolderBalanceInline(admin.TabularInline):
 @admin.register(HolderSnapshot)
 class HolderSnapshotAdmin(ReadOnlyAdmin):
     list_display = ["contract", "block_number", "record_date", "holder_count", "total_supply", "content_hash"]
-    list_select_related = ["contract"]
+    list_select_related = ["contract__tranche"]
+    token_amounts = {"total_supply": ("contract.tranche.token_decimals", "contract.tranche.token_symbol")}
     readonly_fields = [
         "contract",
         "block_number",

@@ -34,7 +34,11 @@ class DocumentDecisionForm(forms.Form):
 
 
 class HitDecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("mark_false_positive", "false positive"),
-                                          ("confirm", "confirm match")])
+    """No decision is preselected: the officer chooses one, or the form is refused."""
+
+    decision = forms.ChoiceField(
+        choices=[("", "choose a decision"), ("mark_false_positive", "false positive"),
+                 ("confirm", "confirm match")],
+        error_messages={"required": "Choose a decision: confirm the match or mark it a false positive."})
     reason = forms.CharField()
     whitelist_until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -39,7 +39,27 @@ class Deals:
     investor_ids: Callable[..., object]
 
 
+@dataclass(frozen=True)
+class InvestorSection:
+    """A part of the investor's admin page drawn by a higher app (issuance adds the deals the
+    investor may invest in and its subscriptions): ``render(request, investor)`` returns HTML
+    (escaped by its template), in a fixed number of queries, or ``""`` for nothing to show."""
+
+    name: str
+    render: Callable[..., str]
+
+
 _registered: dict[str, object] = {}
+_investor_sections: dict[str, InvestorSection] = {}
+
+
+def register_investor_section(name: str, render: Callable[..., str]) -> None:
+    """Add (or replace, by ``name``) a section of the investor's admin page."""
+    _investor_sections[name] = InvestorSection(name=name, render=render)
+
+
+def investor_sections() -> list[InvestorSection]:
+    return list(_investor_sections.values())
 
 
 def register_screening(**answers: Callable) -> None:

@@ -20,7 +20,9 @@ from compliance.models import (
     WalletChallenge,
 )
 from core import clock
+from core.errors import MakerCheckerViolation, Refused
 from core.roles import sees_all
+from core.transitions import check_transition
 
 
 def _scoped(qs: QuerySet, user, field: str = "investor__user") -> QuerySet:
@@ -105,3 +107,20 @@ def case_page(case_id: int) -> KycCase:
         )
         .get(pk=case_id)
     )
+
+
+def why_not_approver(case: KycCase, user) -> str:
+    """Why ``user``, a compliance officer who may approve cases, may not approve this recommended
+    case (four eyes); "" when nothing stops them, or when approving is not theirs anyway."""
+    if case.state != KycCase.State.RECOMMENDED or not user.has_perm("compliance.approve_kyccase"):
+        return ""
+    if case.recommended_by_id == user.pk:
+        return (f"You recommended case #{case.pk}, so you cannot approve it: four eyes. Another compliance "
+                "officer with the approval permission approves it, or returns it to review.")
+    try:
+        check_transition(case, "approve", actor=user)
+    except MakerCheckerViolation as exc:
+        return f"{exc.message} Another compliance officer approves it, or returns it to review."
+    except Refused:
+        return ""  # a guard (documents, screening): the approval button and its refusal say which
+    return ""

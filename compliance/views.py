@@ -62,24 +62,33 @@ def queue(request):
 @login_required
 def case_detail(request, pk: int):
     _reader(request)
+    return _case_page(request, pk)
+
+
+def _case_page(request, pk: int, *, bound_hit: tuple[int, HitDecisionForm] | None = None, status: int = 200):
+    """The case page; ``bound_hit`` (hit id, form) shows a refused hit decision with its field errors."""
     try:
         case = selectors.case_page(pk)
     except KycCase.DoesNotExist:
         raise Http404 from None
     may = _may(request.user)
+    is_open = case.state in KycCase.OPEN_STATES
     transitions = [
         (t, bool(transition_custom(KycCase, t.name).get("reason_code")))
         for t in available_transitions(case, request.user)
-    ] if may["review"] else []
+    ] if may["review"] and is_open else []
     history = (AuditEvent.objects.filter(content_type__model="kyccase", content_type__app_label="compliance",
                                          object_id=case.pk).select_related("actor").order_by("at", "id"))
+    hits = [(hit, bound_hit[1] if bound_hit and bound_hit[0] == hit.pk
+             else HitDecisionForm(auto_id=f"id_hit{hit.pk}_%s"))
+            for hit in providers.screening().hits(case.investor)]
     return render(request, "compliance/case_detail.html", {
         "case": case, "investor": case.investor, "transitions": transitions, "history": history,
-        "hits": providers.screening().hits(case.investor),
+        "hits": hits, "is_open": is_open, "four_eyes": selectors.why_not_approver(case, request.user),
         "decision_form": CaseDecisionForm(), "document_form": DocumentDecisionForm(),
-        "hit_form": HitDecisionForm(), "age_days": (timezone.now() - case.created_at).days,
+        "age_days": (timezone.now() - case.created_at).days,
         "may": may,
-    })
+    }, status=status)
 
 
 def _done(request, pk: int, call, success: str):
@@ -139,10 +148,10 @@ def hit_decide(request, pk: int, hit_id: int):
     hit = next((h for h in screening.hits(case.investor) if h.pk == hit_id), None)
     if hit is None:
         raise Http404
-    form = HitDecisionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, f"Hit #{hit.pk}: {form.errors.as_text()}")
-        return redirect("compliance:case", pk=pk)
+    form = HitDecisionForm(request.POST, auto_id=f"id_hit{hit.pk}_%s")
+    if not form.is_valid():  # nothing is recorded; the page shows the form with its errors
+        messages.error(request, f"Hit #{hit.pk}: nothing recorded; see the decision form.")
+        return _case_page(request, pk, bound_hit=(hit.pk, form), status=400)
     data = form.cleaned_data
     decide = lambda: screening.decide_hit(  # noqa: E731
         hit=hit, decision=data["decision"], actor=request.user, reason=data["reason"],

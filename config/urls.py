@@ -4,9 +4,9 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-admin.site.site_header = "Green-compute ABS back office"
-admin.site.site_title = "Back office"
-
+# The admin's names, favicon and navigation: settings.UNFOLD (docs/admin.md); the index is each
+# role's home page.
+admin.site.index_title = "Home"
 handler404 = "core.api.views.not_found"  # JSON under /api/, the usual page elsewhere
 handler403 = "core.api.views.permission_denied"
 handler500 = "core.api.views.server_error"

@@ -7,13 +7,16 @@ from django.contrib.auth.models import User
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from unfold.admin import ModelAdmin
+from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from core.accounts.lockout import login_unlock
 from core.accounts.tokens import api_tokens_revoke
 from core.accounts.two_factor import totp_devices_remove
 from core.admin_base import ReadOnlyAdmin
 from core.admin_export import export_csv
-from core.admin_transitions import ServiceAdmin
+from core.admin_filters import in_use
+from core.admin_transitions import AuditEventInline, ServiceAdmin
 from core.errors import Refused
 from core.fx import fx_rate_record
 from core.models import ApiToken, AuditEvent, FxRate, LoginLock, OutboxMessage
@@ -23,15 +26,24 @@ admin.site.add_action(export_csv, "export_csv")
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ModelAdmin):
     """The whole audit trail, read-only for everyone."""
 
+    # the list's columns are also the CSV export's (core/admin_export.py): the raw names and states;
+    # the event's page shows the state change in labels and the changes as a table
     list_display = ["at", "actor", "content_type", "object_repr", "action", "name", "from_state",
                     "to_state", "reason"]
     list_filter = ["action", "content_type", "name"]
     search_fields = ["object_repr", "reason", "actor__username"]
     list_select_related = ["actor", "content_type"]
     date_hierarchy = "at"
+    fields = ["at", "actor", "content_type", "object_id", "object_repr", "what", "state_change", "reason",
+              "changes_table"]
+    readonly_fields = fields
+
+    what = AuditEventInline.what
+    state_change = AuditEventInline.state_change
+    changes_table = AuditEventInline.changes_table
 
     def get_queryset(self, request):
         from core.api.views import audit_events_visible_to
@@ -53,7 +65,7 @@ class FxRateAdmin(ServiceAdmin):
     """Exchange rates: recorded through ``core.fx.fx_rate_record`` (audited), never edited."""
 
     list_display = ["as_of", "base", "quote", "rate", "source", "recorded_by", "recorded_at"]
-    list_filter = ["base", "quote", "source"]
+    list_filter = [*in_use("base", "quote"), "source"]
     search_fields = ["base", "quote", "source"]
     list_select_related = ["recorded_by"]
     date_hierarchy = "as_of"
@@ -87,8 +99,7 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
     """The side effects waiting to run after their commit (core/outbox.py): the backlog in the
     title, filters for pending and failed rows, and "Send again now" for operations."""
 
-    list_display = ["id", "task", "kwargs", "status", "attempts", "created_at", "dispatched_at", "retry_at",
-                    "done_at", "failed_at", "last_error"]
+    list_display = ["id", "task", "status", "attempts", "created_at", "retry_at", "last_error"]
     list_filter = [OutboxStatusFilter, "task"]
     search_fields = ["task", "last_error"]
     date_hierarchy = "created_at"
@@ -122,9 +133,13 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
         self.message_user(request, f"{len(sent)} outbox message(s) sent again.", messages.SUCCESS)
 
 
-class RoleUserAdmin(UserAdmin):
+class RoleUserAdmin(UserAdmin, ModelAdmin):
     """Users get access through their roles (groups) only: permissions granted to one user are
     not used (core/auth.py), so the form does not offer them."""
+
+    form = UserChangeForm
+    add_form = UserCreationForm
+    change_password_form = AdminPasswordChangeForm
 
     fieldsets = tuple(
         (name, {**opts, "fields": tuple(f for f in opts["fields"] if f != "user_permissions")})
@@ -142,7 +157,7 @@ class ApiTokenAdmin(ReadOnlyAdmin):
     """Every user's API tokens (never their keys); revoking needs ``core.revoke_apitoken``."""
 
     list_display = ["name", "user", "prefix", "state", "two_factor", "created_at", "expires_at",
-                    "last_used_at", "revoked_at", "revoked_by"]
+                    "last_used_at"]
     list_filter = ["two_factor", ("revoked_at", admin.EmptyFieldListFilter), "expires_at"]
     search_fields = ["name", "prefix", "user__username"]
     list_select_related = ["user", "revoked_by"]

@@ -6,18 +6,19 @@ through a service, with a refusal shown as the page's errors.
 """
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from unfold.admin import ModelAdmin, TabularInline
 
 from core.admin_money import MoneyAdminMixin
 from core.admin_transitions import AuditEventInline
 from core.errors import Refused
 
 
-class ReadOnlyAdmin(MoneyAdminMixin, admin.ModelAdmin):
+class ReadOnlyAdmin(MoneyAdminMixin, ModelAdmin):
     """Shown, never added, edited or deleted here: services write these rows."""
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -36,7 +37,7 @@ class ReadOnlyWithHistoryAdmin(ReadOnlyAdmin):
     inlines = [AuditEventInline]
 
 
-class ReadOnlyInline(MoneyAdminMixin, admin.TabularInline):
+class ReadOnlyInline(MoneyAdminMixin, TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True

@@ -3,13 +3,15 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.contrib.contenttypes.admin import GenericTabularInline
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from unfold.admin import GenericTabularInline, ModelAdmin
 
+from core.admin_audit import changes_html, state_change_html
+from core.admin_autocomplete import SearchableForeignKeysMixin
 from core.admin_money import MoneyAdminMixin
 from core.errors import Refused
 from core.models import AuditEvent
@@ -24,10 +26,25 @@ class AuditEventInline(GenericTabularInline):
     ct_fk_field = "object_id"
     extra = 0
     can_delete = False
-    fields = ["at", "actor", "action", "name", "from_state", "to_state", "reason", "changes"]
+    fields = ["at", "actor", "what", "state_change", "reason", "changes_table"]
     readonly_fields = fields
     ordering = ["-at", "-id"]
     verbose_name_plural = "history (audit trail)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor", "content_type")
+
+    @admin.display(description="what")
+    def what(self, event) -> str:
+        return event.name.replace("_", " ") if event.name else event.get_action_display()
+
+    @admin.display(description="state")
+    def state_change(self, event) -> str:
+        return state_change_html(event)
+
+    @admin.display(description="changes")
+    def changes_table(self, event) -> str:
+        return changes_html(event)
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -52,9 +69,10 @@ def confirmation_question(obj, info) -> str:
     return f"{info.label[:1].upper()}{info.label[1:]} {obj}?"
 
 
-class ServiceAdmin(MoneyAdminMixin, admin.ModelAdmin):
+class ServiceAdmin(SearchableForeignKeysMixin, MoneyAdminMixin, ModelAdmin):
     """Saves through the app's services (so edits are validated and audited) and never deletes;
-    shows amounts in their currency (``MoneyAdminMixin``)."""
+    shows amounts in their currency (``MoneyAdminMixin``); foreign keys are searched, not picked
+    from a list (``SearchableForeignKeysMixin``)."""
 
     create_service = None
     update_service = None

@@ -11,6 +11,9 @@ class CoreConfig(AppConfig):
         # so a fresh database, the demo and the test database all agree.
         post_migrate.connect(_sync_roles_after_migrate, sender=self, weak=False)
         from core.accounts import lockout  # noqa: F401  (audits the start of each lock)
+        from core.admin_speed import apply
+
+        apply()  # the admin theme's list pages: headers once per page (core/admin_speed.py)
 
 
 def _sync_roles_after_migrate(sender, **kwargs) -> None:  # noqa: ARG001

@@ -11,6 +11,7 @@ from django.urls import path
 from assets.models import Counterparty
 from core import bounds
 from core.admin_base import ReadOnlyAdmin, ReadOnlyInline, UploadAdminMixin
+from core.admin_filters import in_use
 from core.admin_transitions import ReasonForm, ServiceAdmin, TransitionAdmin
 from core.errors import Refused
 from green import selectors
@@ -96,7 +97,7 @@ class CertificateBlockAdmin(TransitionAdmin):
         "spv",
         "state",
     ]
-    list_filter = ["registry", "state", "spv", "country", "vintage_start"]
+    list_filter = ["registry", "state", "spv", *in_use("country"), "vintage_start"]
     search_fields = ["serial", "project"]
     list_select_related = ["registry", "spv"]
     readonly_fields = [

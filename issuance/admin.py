@@ -10,9 +10,11 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from unfold.admin import TabularInline
 
 from core import bounds, clock
 from core.admin_base import ReadOnlyAdmin, ReadOnlyInline, UploadAdminMixin
+from core.admin_filters import in_use
 from core.admin_money import MoneyAdminMixin
 from core.admin_transitions import ReasonForm, ServiceAdmin, TransitionAdmin
 from core.errors import Refused
@@ -26,7 +28,7 @@ from issuance.models import SPV, Deal, FundingReceipt, Subscription, Tranche
 @admin.register(SPV)
 class SPVAdmin(TransitionAdmin):
     list_display = ["legal_name", "jurisdiction", "lei", "base_currency", "state"]
-    list_filter = ["state", "jurisdiction", "base_currency"]
+    list_filter = ["state", *in_use("jurisdiction", "base_currency")]
     search_fields = ["legal_name", "lei", "registration_number"]
     readonly_fields = ["state", "created_at", "updated_at"]
     create_service = staticmethod(services.spv_create)
@@ -38,9 +40,10 @@ class SPVAdmin(TransitionAdmin):
     )
 
 
-class TrancheInline(MoneyAdminMixin, admin.TabularInline):
+class TrancheInline(MoneyAdminMixin, TabularInline):
     model = Tranche
     money_currency = "deal.currency"
+    percent_fields = ("coupon_rate",)
     fields = ["class_name", "seniority", "original_principal", "current_principal",
               "coupon_rate", "day_count", "minimum_denomination", "token_symbol"]
     readonly_fields = fields
@@ -55,7 +58,7 @@ class TrancheInline(MoneyAdminMixin, admin.TabularInline):
 @admin.register(Deal)
 class DealAdmin(TransitionAdmin):
     list_display = ["name", "spv", "asset_class", "size", "closing_date", "state"]
-    list_filter = ["state", "asset_class", "currency", "spv"]
+    list_filter = ["state", "asset_class", *in_use("currency"), "spv"]
     search_fields = ["name", "spv__legal_name"]
     list_select_related = ["spv"]
     date_hierarchy = "closing_date"
@@ -134,6 +137,7 @@ class TrancheAdmin(ServiceAdmin):
     search_fields = ["class_name", "token_symbol", "deal__name"]
     list_select_related = ["deal"]
     readonly_fields = ["current_principal"]
+    percent_fields = ("coupon_rate",)
     create_service = staticmethod(services.tranche_create)
     update_service = staticmethod(services.tranche_update)
     update_kwarg = "tranche"
@@ -177,7 +181,6 @@ class SubscriptionAdmin(TransitionAdmin):
     search_fields = ["investor__legal_name", "tranche__class_name", "tranche__deal__name"]
     list_select_related = ["investor", "tranche__deal"]
     readonly_fields = ["allocated_amount", "funded_amount", "state", "created_at", "updated_at"]
-    raw_id_fields = ["investor"]
     inlines = [FundingReceiptInline, *TransitionAdmin.inlines]
     transition_service = staticmethod(
         lambda obj, name, actor, reason, **options: services.subscription_transition(

@@ -15,6 +15,12 @@ class IssuanceConfig(AppConfig):
         register_deals(visible_to=selectors.deals_visible_to, investor_ids=selectors.deal_investor_ids)
         register_own_objects(Subscription, selectors.subscriptions_visible_to)
 
+        # The investor's admin page shows its eligibility per open deal and its subscriptions.
+        from compliance.providers import register_investor_section
+        from issuance.investor_section import render_investor_deals
+
+        register_investor_section("deals", render_investor_deals)
+
         # The app's panels on the home page (core/dashboard.py).
         from issuance import dashboard
 

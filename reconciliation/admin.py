@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from core.admin_base import ReadOnlyAdmin
+from core.admin_filters import in_use
 from core.admin_transitions import TransitionAdmin
 from core.errors import Refused
 from reconciliation import exports, selectors
@@ -43,7 +44,7 @@ class ReconExceptionAdmin(_NoEdit, TransitionAdmin):
         "key",
         "period_link",
     ]
-    list_filter = ["scope", "type", "state", "currency", "assignee"]
+    list_filter = ["scope", "type", "state", *in_use("currency"), "assignee"]
     readonly_fields = ["period_link"]
 
     @admin.display(description="period from bank to chain")
@@ -209,4 +210,4 @@ class MatchRunAdmin(ReadOnlyAdmin):
 @admin.register(LesseeCredit)
 class LesseeCreditAdmin(ReadOnlyAdmin):
     list_display = ["id", "lessee", "amount", "currency", "entry", "invoice", "rule", "source", "created_at"]
-    list_filter = ["currency", "rule"]
+    list_filter = [*in_use("currency"), "rule"]

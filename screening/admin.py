@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.shortcuts import redirect
+from unfold.admin import ModelAdmin, TabularInline
 
 from core.admin_base import ReadOnlyAdmin
 from core.admin_transitions import AuditEventInline, ServiceAdmin, TransitionAdmin
@@ -22,7 +23,7 @@ class ListImportForm(forms.ModelForm):
 
 
 @admin.register(ListVersion)
-class ListVersionAdmin(admin.ModelAdmin):
+class ListVersionAdmin(ModelAdmin):
     """Upload a list file to import it; versions are never edited."""
 
     list_display = ["name", "version_label", "is_current", "row_count", "imported_by", "imported_at"]
@@ -72,7 +73,7 @@ class ListVersionAdmin(admin.ModelAdmin):
             return redirect(request.get_full_path())
 
 
-class ListAliasInline(admin.TabularInline):
+class ListAliasInline(TabularInline):
     """The names the list also publishes for the entry; weak ones are shown but not screened."""
 
     model = ListAlias
@@ -100,8 +101,8 @@ class ListEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(ScreeningRun)
 class ScreeningRunAdmin(ReadOnlyAdmin):
-    list_display = ["id", "list_version", "trigger", "state", "progress", "hits_created",
-                    "algorithm_version", "threshold", "requested_by", "created_at", "finished_at"]
+    list_display = ["id", "list_version", "trigger", "state", "progress", "hits_created", "requested_by",
+                    "created_at", "finished_at"]
     list_filter = ["state", "trigger", "list_version"]
     list_select_related = ["list_version", "requested_by"]
     inlines = [AuditEventInline]
@@ -121,7 +122,8 @@ class ScreeningHitAdmin(TransitionAdmin):
     search_fields = ["subject", "entity_id", "investor__legal_name", "entry__name"]
     list_select_related = ["investor", "entry", "decided_by"]
     readonly_fields = ["run", "investor", "subject_kind", "subject", "entry", "alias", "entity_id", "score",
-                       "features", "state", "decided_by", "decided_at", "decision_reason", "created_at"]
+                       "why", "features",
+                       "state", "decided_by", "decided_at", "decision_reason", "created_at"]
     transition_service = staticmethod(
         lambda obj, name, actor, reason: services.hit_transition(hit=obj, name=name, actor=actor,
                                                                  reason=reason)
@@ -133,6 +135,10 @@ class ScreeningHitAdmin(TransitionAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    @admin.display(description="why it matched")
+    def why(self, obj: ScreeningHit) -> str:
+        return obj.explanation
+
 
 @admin.register(WhitelistEntry)
 class WhitelistEntryAdmin(ServiceAdmin):
@@ -140,7 +146,6 @@ class WhitelistEntryAdmin(ServiceAdmin):
     list_filter = ["valid_until"]
     search_fields = ["investor__legal_name", "entity_id"]
     list_select_related = ["investor", "created_by"]
-    raw_id_fields = ["investor", "hit"]
     fields = ["investor", "entity_id", "valid_until", "reason", "hit"]
     create_service = staticmethod(services.whitelist_add)
 

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from compliance.models import Investor
+from screening.explain import hit_explanation
 
 
 class ListVersion(models.Model):
@@ -211,6 +212,11 @@ class ScreeningHit(ConcurrentTransitionMixin, models.Model):
     def matched_name(self) -> str:
         """The name of the entry that matched: the alias, or the entry's own name."""
         return self.alias.name if self.alias_id else self.entry.name
+
+    @property
+    def explanation(self) -> str:
+        """Why it matched, in sentences (screening/explain.py)."""
+        return hit_explanation(self)
 
     @transition(state, source=State.PENDING, target=State.CONFIRMED,
                 permission="screening.decide_screeninghit",

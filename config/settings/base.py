@@ -13,6 +13,9 @@ DEBUG = False
 ALLOWED_HOSTS: list[str] = []
 
 INSTALLED_APPS = [
+    # the admin's theme (docs/admin.md); before django.contrib.admin so that its templates win
+    "unfold",
+    "unfold.contrib.filters",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -71,6 +74,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "core.admin_navigation.admin_frame",
             ],
         },
     },
@@ -147,6 +151,35 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", 
 WALLET_CHALLENGE_TTL_SECONDS = env_int("WALLET_CHALLENGE_TTL_SECONDS", 600, minimum=30)
 
 LOGIN_URL = "admin:login"
+
+# The admin's look (django-unfold, docs/admin.md): the site's names, the favicon, a green primary
+# colour, and a sidebar grouped by business area (core/admin_navigation.py, built per request
+# from what the user may open).
+UNFOLD = {
+    "SITE_TITLE": "Back office",
+    "SITE_HEADER": "Green-compute ABS",
+    "SITE_SUBHEADER": "Back office",
+    "SITE_SYMBOL": "eco",
+    "SITE_URL": "/admin/",
+    "SITE_FAVICONS": [{"rel": "icon", "type": "image/svg+xml",
+                       "href": "core.admin_navigation.favicon"}],
+    "STYLES": ["core.admin_navigation.stylesheet"],
+    "SHOW_VIEW_ON_SITE": False,
+    "SHOW_HISTORY": True,
+    "BORDER_RADIUS": "6px",
+    "COLORS": {"primary": {  # green, as the favicon
+        "50": "oklch(98.2% .018 155.826)", "100": "oklch(96.2% .044 156.743)",
+        "200": "oklch(92.5% .084 155.995)", "300": "oklch(87.1% .15 154.449)",
+        "400": "oklch(79.2% .209 151.711)", "500": "oklch(72.3% .219 149.579)",
+        "600": "oklch(62.7% .194 149.214)", "700": "oklch(52.7% .154 150.069)",
+        "800": "oklch(44.8% .119 151.328)", "900": "oklch(39.3% .095 152.535)",
+        "950": "oklch(26.6% .065 152.934)",
+    }},
+    "SIDEBAR": {"show_search": True, "show_all_applications": False,
+                "navigation": "core.admin_navigation.sidebar"},
+}
+# Staff pages outside /admin/ shown in the admin's frame (core.admin_navigation.admin_frame).
+ADMIN_FRAME_NAMESPACES = ("compliance",)
 
 # Accounts (docs/security.md, "Accounts"). Failed sign-ins at the admin login, the API token endpoint
 # and the second-factor page count per account and address; LOGIN_FAILURE_LIMIT of them within

@@ -5,7 +5,9 @@ through the named services. Nothing is added, edited or deleted here by hand."""
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
+from unfold.admin import ModelAdmin, TabularInline
 
+from core.admin_money import MoneyAdminMixin
 from core.admin_transitions import TransitionAdmin
 from servicing.models import Distribution, Entitlement, EscrowLine, PayoutBatch
 from servicing.services.distributions import distribution_transition, escrowline_transition
@@ -23,8 +25,9 @@ class _ReadOnly:
         return False
 
 
-class PayoutBatchInline(_ReadOnly, admin.TabularInline):
+class PayoutBatchInline(_ReadOnly, MoneyAdminMixin, TabularInline):
     model = PayoutBatch
+    token_amounts = {"total": ("distribution.stablecoin_decimals", "")}
     fields = ["number", "kind", "state", "recipients", "total", "attempt", "transaction", "error"]
     readonly_fields = fields
     show_change_link = True
@@ -36,6 +39,7 @@ class DistributionAdmin(_ReadOnly, TransitionAdmin):
     list_display = ["__str__", "period", "amount", "currency", "state", "factor", "progress"]
     list_filter = ["state", "period__deal"]
     list_select_related = ["period__deal", "tranche__deal"]
+    token_amounts = {"amount_base_units": ("stablecoin_decimals", "")}
     readonly_fields = [
         "period",
         "tranche",
@@ -91,7 +95,7 @@ class DistributionAdmin(_ReadOnly, TransitionAdmin):
 
 
 @admin.register(Entitlement)
-class EntitlementAdmin(_ReadOnly, admin.ModelAdmin):
+class EntitlementAdmin(_ReadOnly, MoneyAdminMixin, ModelAdmin):
     list_display = [
         "wallet",
         "distribution",
@@ -105,6 +109,9 @@ class EntitlementAdmin(_ReadOnly, admin.ModelAdmin):
     list_filter = ["distribution", ("paid_block", admin.EmptyFieldListFilter)]
     search_fields = ["wallet", "investor__legal_name"]
     list_select_related = ["distribution__tranche__deal", "distribution__period", "investor", "batch"]
+    token_amounts = {"balance": ("distribution.tranche.token_decimals", "distribution.tranche.token_symbol"),
+                     "amount": ("distribution.stablecoin_decimals", ""),
+                     "paid_amount": ("distribution.stablecoin_decimals", "")}
 
 
 @admin.register(EscrowLine)
@@ -125,6 +132,7 @@ class PayoutBatchAdmin(_ReadOnly, TransitionAdmin):
     list_display = ["__str__", "kind", "state", "recipients", "total", "attempt", "transaction"]
     list_filter = ["state", "kind", "distribution"]
     list_select_related = ["distribution__tranche__deal", "distribution__period", "transaction"]
+    token_amounts = {"total": ("distribution.stablecoin_decimals", "")}
     readonly_fields = [
         "distribution",
         "number",

@@ -42,10 +42,10 @@ def sign_in(browser, live_server, username: str):  # noqa: F811
     page.goto(f"{live_server.url}/admin/login/?next=/admin/")
     page.fill("#id_username", username)
     page.fill("#id_password", "pw-for-tests-only")
-    page.click("input[type=submit]")
+    page.click("#login-form [type=submit]")
     page.wait_for_url("**/account/two-factor/?next=%2Fadmin%2F")
     page.fill("#id_code", totp_code(device))
-    page.click("input[type=submit]")
+    page.click("#two-factor-form [type=submit]")
     page.wait_for_url("**/admin/")
     return page
 

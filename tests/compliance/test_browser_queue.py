@@ -52,10 +52,10 @@ def sign_in(browser, live_server, username: str):
     page.goto(f"{live_server.url}/admin/login/?next=/compliance/queue/")
     page.fill("#id_username", username)
     page.fill("#id_password", "pw-for-tests-only")
-    page.click("input[type=submit]")
+    page.click("#login-form [type=submit]")
     page.wait_for_url("**/account/two-factor/?next=%2Fcompliance%2Fqueue%2F")
     page.fill("#id_code", totp_code(device))
-    page.click("input[type=submit]")
+    page.click("#two-factor-form [type=submit]")
     page.wait_for_url("**/compliance/queue/")
     return page
 
