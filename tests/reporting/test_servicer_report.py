@@ -161,6 +161,26 @@ def test_receivables_aging_delinquency_fleet_and_concentration(closed_deal, ops,
             due_date=due,
         )
     Invoice.objects.update(state=Invoice.State.ISSUED)
+    from django.contrib.contenttypes.models import ContentType
+
+    from reconciliation.models import ExceptionLink, ReconException
+
+    late = ReconException.objects.create(
+        key="cash:invoice:INV-R-3",
+        scope="cash",
+        type="missing_payment",
+        currency="USD",
+        amount=Decimal("500.00"),
+    )
+    ExceptionLink.objects.create(
+        exception=late,
+        content_type=ContentType.objects.get_for_model(Invoice),
+        object_id=Invoice.objects.get(number="INV-R-3").pk,
+        role="invoice",
+    )
+    ReconException.objects.create(
+        key="cash:entry:999", scope="cash", type="unmatched_receipt", currency="USD", amount=Decimal("77.00")
+    )  # about no row of this deal: not counted
     period = make_period(closed_deal, start=date(2026, 7, 1), end=date(2026, 9, 30))
     sheets = xlsx_sheets(_report(ops, period, "xlsx"))
 
@@ -192,4 +212,5 @@ def test_receivables_aging_delinquency_fleet_and_concentration(closed_deal, ops,
         Decimal("1.0000"),
     ]
     assert row("devices", "GPU-DEAL-1")[4] == "Kestrel AI Ltd"
+    assert sheets["reconciliation"][2:] == [("invoice past due, nothing received", "USD", 1, 500)]
     assert row("fleet", "GPUs")[1] == sum(d.gpu_count or 0 for d in closed_deal.devices.all())
