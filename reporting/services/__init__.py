@@ -29,7 +29,8 @@ Downloading (``reporting.services.downloads``):
 
 Generating (``reporting.services.generation``, called by ``reporting.tasks`` only):
 ``report_generate(*, report_id)`` - idempotent; fills ``file``, ``size``, ``file_sha256`` and
-``data_sha256`` (SHA-256 of ``canonical_json`` of the data the report shows).
+``data_sha256`` (SHA-256 of ``reporting.content.document.canonical_json`` of the data the report
+shows). A report still running under another worker is looked at again after ten minutes.
 """
 
 from reporting.services.downloads import ReportFile, report_open_for_download

@@ -142,3 +142,24 @@ def test_a_run_is_generated_on_a_real_worker(celery_worker, distributed, ops, in
     report = Report.objects.get(run=run, investor=investor, format="pdf")
     assert file_bytes(report).startswith(b"%PDF")
     assert report.progress == {"step": "done", "done": 1, "total": 1}
+
+
+def test_a_report_left_running_by_a_dead_worker_is_claimed_again_after_ten_minutes(
+    distributed, ops, investor, published
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    p1, _ = distributed
+    run = statement_run_request(actor=ops, deal=p1.deal, period=p1, formats=["pdf"])
+    fresh, stale = Report.objects.filter(run=run).order_by("pk")
+    Report.objects.filter(pk=fresh.pk).update(state="running", started_at=timezone.now())
+    Report.objects.filter(pk=stale.pk).update(
+        state="running", started_at=timezone.now() - timedelta(minutes=11)
+    )
+
+    states = generate_reports(report_ids=[fresh.pk, stale.pk])
+
+    assert states == {fresh.pk: "running", stale.pk: "done"}
+    assert Report.objects.get(pk=fresh.pk).file.name == ""

@@ -128,3 +128,89 @@ def test_a_period_not_determined_says_so(ops, published):
     assert any(line.startswith("Period 1 has not been determined yet") for line in lines)
     assert "No waterfall run for this period." in lines
     assert "No distribution has been made for period 1." in lines
+
+
+def test_receivables_aging_delinquency_fleet_and_concentration(closed_deal, ops, published):
+    """A GPU server pledged to the deal, leased to Kestrel; three invoices open at 30 September
+    2026: 1,000.00 due 10 days before (current), 2,000.00 due 46 days before (30-59), 500.00 due
+    121 days before (90+)."""
+    from assets.models import Invoice
+    from tests.assets.builders import make_counterparty, make_gpu_server, make_lease
+    from tests.reporting.conftest import make_period
+
+    server = make_gpu_server(actor=ops, deal=closed_deal, code="GPU-DEAL-1")
+    lease = make_lease(
+        actor=ops, devices=[server], lessee=make_counterparty(actor=ops, name="Kestrel AI Ltd")
+    )
+    for n, (total, due) in enumerate(
+        (
+            (Decimal("1000.00"), date(2026, 9, 20)),
+            (Decimal("2000.00"), date(2026, 8, 15)),
+            (Decimal("500.00"), date(2026, 6, 1)),
+        ),
+        start=1,
+    ):
+        Invoice.objects.create(
+            number=f"INV-R-{n}",
+            lease=lease,
+            period_start=due.replace(day=1),
+            period_end=due,
+            currency="USD",
+            total=total,
+            issue_date=due.replace(day=1),
+            due_date=due,
+        )
+    Invoice.objects.update(state=Invoice.State.ISSUED)
+    from django.contrib.contenttypes.models import ContentType
+
+    from reconciliation.models import ExceptionLink, ReconException
+
+    late = ReconException.objects.create(
+        key="cash:invoice:INV-R-3",
+        scope="cash",
+        type="missing_payment",
+        currency="USD",
+        amount=Decimal("500.00"),
+    )
+    ExceptionLink.objects.create(
+        exception=late,
+        content_type=ContentType.objects.get_for_model(Invoice),
+        object_id=Invoice.objects.get(number="INV-R-3").pk,
+        role="invoice",
+    )
+    ReconException.objects.create(
+        key="cash:entry:999", scope="cash", type="unmatched_receipt", currency="USD", amount=Decimal("77.00")
+    )  # about no row of this deal: not counted
+    period = make_period(closed_deal, start=date(2026, 7, 1), end=date(2026, 9, 30))
+    sheets = xlsx_sheets(_report(ops, period, "xlsx"))
+
+    def row(sheet, first):
+        (found,) = [r for r in sheets[sheet][2:] if r[0] == first]
+        return [v if v is None or isinstance(v, str | int) else Decimal(str(v)) for v in found]
+
+    assert row("aging", "USD") == [
+        "USD",
+        Decimal("1000.00"),
+        Decimal("2000.00"),
+        Decimal("0.00"),
+        Decimal("500.00"),
+        Decimal("3500.00"),
+    ]
+    assert row("aging_by_lessee", "Kestrel AI Ltd")[-1] == Decimal("3500.00")
+    # 30+ = 2,000.00 + 500.00 of 3,500.00 = 0.7143
+    assert row("delinquency", "USD") == [
+        "USD",
+        Decimal("2500.00"),
+        Decimal("500.00"),
+        Decimal("500.00"),
+        Decimal("3500.00"),
+        Decimal("0.7143"),
+    ]
+    assert row("concentration_receivables", "Kestrel AI Ltd") == [
+        "Kestrel AI Ltd",
+        Decimal("3500.00"),
+        Decimal("1.0000"),
+    ]
+    assert row("devices", "GPU-DEAL-1")[4] == "Kestrel AI Ltd"
+    assert sheets["reconciliation"][2:] == [("invoice past due, nothing received", "USD", 1, 500)]
+    assert row("fleet", "GPUs")[1] == sum(d.gpu_count or 0 for d in closed_deal.devices.all())
