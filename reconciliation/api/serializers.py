@@ -139,10 +139,6 @@ class CreditSerializer(MoneySerializerMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=500, allow_blank=True, required=False, default="")
-
-
 class PeriodSummarySerializer(serializers.ModelSerializer):
     class Meta:
         from servicing.models import CollectionPeriod

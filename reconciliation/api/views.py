@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.idempotency import idempotent
-from core.api.transitions import IDEMPOTENCY_PARAMETER, with_transition_actions
+from core.api.transitions import IDEMPOTENCY_PARAMETER, TransitionRequestSerializer, with_transition_actions
 from core.errors import InvalidInput
 from reconciliation import exports, selectors
 from reconciliation.api import serializers as s
@@ -51,12 +51,12 @@ class ExceptionViewSet(viewsets.ReadOnlyModelViewSet):
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=x.pk)).data)
 
-    @extend_schema(request=s.ReasonSerializer, parameters=[IDEMPOTENCY_PARAMETER], summary="Re-pay")
+    @extend_schema(request=TransitionRequestSerializer, parameters=[IDEMPOTENCY_PARAMETER], summary="Re-pay")
     @action(detail=True, methods=["post"])
     @idempotent
     def repay(self, request, pk=None):
         """A missing holder: a new payout batch of its own through the servicing flow."""
-        body = s.ReasonSerializer(data=request.data)
+        body = TransitionRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         x = exceptions.exception_repay(exception=self.get_object(), actor=request.user, **body.validated_data)
         return Response(self.get_serializer(self.get_queryset().get(pk=x.pk)).data)

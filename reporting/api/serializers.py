@@ -72,7 +72,3 @@ class StatementRunRequestSerializer(serializers.Serializer):
     formats = serializers.ListField(
         child=serializers.ChoiceField(choices=Format.choices), min_length=1, max_length=3
     )
-
-
-class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")

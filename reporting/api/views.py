@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.idempotency import idempotent
-from core.api.transitions import IDEMPOTENCY_PARAMETER
+from core.api.transitions import IDEMPOTENCY_PARAMETER, TransitionRequestSerializer
 from core.roles import sees_all
 from reporting.api import serializers as s
 from reporting.models import StatementRun
@@ -88,13 +88,15 @@ class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         )
 
     @extend_schema(
-        request=s.ReasonSerializer, responses={200: s.ReportSerializer}, parameters=[IDEMPOTENCY_PARAMETER]
+        request=TransitionRequestSerializer,
+        responses={200: s.ReportSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
     )
     @action(detail=True, methods=["post"])
     @idempotent
     def retry(self, request, pk=None):
         """Queue a failed report again."""
-        body = s.ReasonSerializer(data=request.data)
+        body = TransitionRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         report = report_retry(actor=request.user, report=self.get_object(), **body.validated_data)
         return Response(self.get_serializer(report).data)
@@ -125,7 +127,7 @@ class StatementRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
         return Response(self.get_serializer(run).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=s.ReasonSerializer,
+        request=TransitionRequestSerializer,
         responses={200: s.StatementRunSerializer},
         parameters=[IDEMPOTENCY_PARAMETER],
     )
@@ -133,7 +135,7 @@ class StatementRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
     @idempotent
     def retry(self, request, pk=None):
         """Queue the run's failed statements again."""
-        body = s.ReasonSerializer(data=request.data)
+        body = TransitionRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         run = self.get_object()
         statement_run_retry(actor=request.user, run=run, **body.validated_data)

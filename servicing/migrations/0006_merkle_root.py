@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('chain', '0004_anchors'),
-        ('servicing', '0004_list_ordering'),
+        ('servicing', '0005_close_gate'),
     ]
 
     operations = [
