@@ -78,7 +78,7 @@ def test_a_trustee_passes_the_second_factor_and_opens_the_servicer_report(
     device = make_totp_device(trustee)
     page = sign_in(browser, live_server, "trustee")
     page.wait_for_url("**/account/two-factor/?next=%2Fportal%2F")
-    page.get_by_label("Code:").fill(totp_code(device))
+    page.get_by_label("Code", exact=True).fill(totp_code(device))
     page.get_by_role("button", name="Verify").click()
     page.wait_for_url("**/portal/")
     assert page.get_by_role("heading", name="Deal reports").is_visible()
