@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.text import capfirst
 from unfold.admin import GenericTabularInline, ModelAdmin
 
 from core.admin_audit import changes_html, state_change_html
@@ -151,7 +152,7 @@ class TransitionAdmin(ServiceAdmin):
                     return redirect(change_url)
                 form.add_error(exc.field, exc.message)
             else:
-                messages.success(request, f"{opts.verbose_name.capitalize()} '{obj}': {info.label} done.")
+                messages.success(request, f"{capfirst(opts.verbose_name)} '{obj}': {info.label} done.")
                 return redirect(change_url)
         context = {
             **self.admin_site.each_context(request),

@@ -34,6 +34,7 @@ from django.db import connection, models, transaction
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from core.audit import audit_event, audit_transition_rows, plain
 from core.authz import require_perm
@@ -110,7 +111,7 @@ def _find(obj: models.Model, name: str) -> django_fsm.Transition:
     possible = [_label(t.name, t.custom) for t in _available_raw(obj)]
     now = ", ".join(possible) if possible else "nothing (final state)"
     raise TransitionNotAllowed(
-        f"{model._meta.verbose_name.capitalize()} '{obj}' is '{state_label(obj)}'; "
+        f"{capfirst(model._meta.verbose_name)} '{obj}' is '{state_label(obj)}'; "
         f"'{_label(name, candidates[0].custom)}' is possible only from {sources}. "
         f"From '{state_label(obj)}' the possible transitions are: {now}."
     )

@@ -134,3 +134,24 @@ def test_a_rejection_by_someone_without_the_permission_is_refused_before_its_rea
                                  "'compliance.reject_kyccase', which you do not have.")
     case.refresh_from_db()
     assert (case.state, case.reason_code, AuditEvent.objects.count()) == ("in_review", "", events)
+
+
+def test_the_admin_names_the_case_as_its_model_is_spelled_after_an_action(person, officer, client):
+    accept_required_documents(person, officer)
+    case = services.kyc_case_open(actor=officer, investor=person)
+    client.force_login(officer)
+
+    url = f"/admin/compliance/kyccase/{case.pk}/transition/submit/"
+    response = client.post(url, {"reason": ""}, follow=True)
+
+    assert [str(m) for m in response.context["messages"]] == [f"KYC case '{case}': submit done."]
+
+
+def test_a_refused_action_names_the_case_as_its_model_is_spelled(approved_case, officer):
+    with pytest.raises(TransitionNotAllowed) as exc:
+        services.kyc_case_transition(case=approved_case, name="submit", actor=officer)
+
+    assert exc.value.message == (
+        f"KYC case '{approved_case}' is 'approved'; 'submit' is possible only from 'draft', "
+        "'information requested'. From 'approved' the possible transitions are: expire, supersede."
+    )
