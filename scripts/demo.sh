@@ -47,6 +47,7 @@ start_anvil "$RUN_DIR" --state var/anvil/state.json --state-interval 5 --preserv
 .venv/bin/python manage.py load_demo_green
 .venv/bin/python manage.py chain_demo
 .venv/bin/python manage.py load_demo_servicing
+.venv/bin/python manage.py load_demo_reporting
 # From now on a block every 2 s as well as one per transaction, so what is sent from the admin
 # reaches its confirmations (not before: the set-up above expects a chain with only its own blocks).
 ( while sleep 2; do
@@ -71,6 +72,8 @@ cat <<TXT
 Back office running (Ctrl-C stops it; logs in var/):
   Admin         http://127.0.0.1:$PORT/admin/
   KYC queue     http://127.0.0.1:$PORT/compliance/queue/ (compliance officers)
+  Portal        http://127.0.0.1:$PORT/portal/ (investors: holdings, payments and their proofs, reports; trustees: deal reports)
+  My KYC        http://127.0.0.1:$PORT/compliance/my-kyc/ (an investor's own KYC case and documents)
   API           http://127.0.0.1:$PORT/api/v1/
   API docs      http://127.0.0.1:$PORT/api/docs/
   OpenAPI       http://127.0.0.1:$PORT/api/schema/

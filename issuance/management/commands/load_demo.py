@@ -71,7 +71,7 @@ class Command(BaseCommand):
     def _print_logins(self):
         self.stdout.write("Demo logins (username / password, role):")
         for username, password, role, is_staff in LOGINS:
-            where = "admin + API" if is_staff else "API (token)"
+            where = "admin + API" if is_staff else "portal + API (token)"
             self.stdout.write(f"  {username:<12} {password:<24} {role} - {where}")
         self.stdout.write(
             "\nStaff sign in with two factors: the password, then the 6-digit code of an authenticator app\n"
