@@ -26,7 +26,7 @@ def minting(deployed):
     return deployed
 
 
-def mint_intent(deployed, amount=5, key="mint:crash-test", gas_limit=None):
+def mint_intent(deployed, amount=5, key="mint:crash-test", gas_limit=None, wait_seconds=0):
     return txmanager.send(
         key=key,
         purpose="mint",
@@ -34,7 +34,7 @@ def mint_intent(deployed, amount=5, key="mint:crash-test", gas_limit=None):
         data=abi.encode_call("TrancheToken", "mint", ALICE.address, amount),
         gas_limit=gas_limit,
         rpc=deployed.rpc,
-        wait_seconds=0,
+        wait_seconds=wait_seconds,
     )
 
 
@@ -49,7 +49,9 @@ def test_a_crash_after_each_step_lands_exactly_one_transaction(minting, monkeypa
 
     monkeypatch.setattr(txmanager, "_checkpoint", crash)
     with pytest.raises(txmanager.Crash):
-        mint_intent(minting)
+        # waits for the receipt (a loaded node may not have mined at the first look), so the crash
+        # after "followed" happens as surely as the ones before it
+        mint_intent(minting, wait_seconds=RECEIPT_WAIT)
     monkeypatch.setattr(txmanager, "_checkpoint", lambda at, tx: None)
 
     txmanager.recover(rpc=rpc, wait_seconds=RECEIPT_WAIT)

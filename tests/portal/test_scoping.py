@@ -142,3 +142,12 @@ def test_the_next_payment_is_the_next_period_not_yet_distributed(client, book, i
     make_period(book.deal, number=2, state="collecting", start=date(2027, 4, 1), end=date(2027, 6, 30))
     page = client.get(reverse("portal:home")).content.decode()
     assert f"<strong>15 July 2027</strong>: {book.deal.name}, period 2 (record date 10 July 2027)." in page
+
+
+def test_the_kyc_page_leads_to_the_investors_own_kyc_case_and_documents(client, book, investor_user):
+    client.force_login(investor_user)
+
+    page = client.get(reverse("portal:kyc")).content.decode()
+
+    assert '<a href="/compliance/my-kyc/">Open your KYC page</a>' in page
+    assert client.get("/compliance/my-kyc/").status_code == 200
