@@ -6,8 +6,19 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.db.models import Sum
 
-from assets.models import BankEntry, Device, Invoice, Lease, MeterImportBatch, MeterReading, Site
+from assets.models import (
+    BankEntry,
+    BankEntryMatch,
+    Device,
+    Invoice,
+    InvoicePayment,
+    Lease,
+    MeterImportBatch,
+    MeterReading,
+    Site,
+)
 from issuance.models import Deal
 from tests.assets.builders import make_gpu_server
 
@@ -46,7 +57,7 @@ def test_demo_assets_load_once(ops):
     )
     call_command("load_demo_assets")
 
-    assert counts == (3, 48, 3, 38, 40 * 8760, 7)
+    assert counts == (3, 48, 3, 38, 40 * 8760, 26)
     assert (
         Site.objects.count(),
         Device.objects.count(),
@@ -65,6 +76,19 @@ def test_demo_assets_load_once(ops):
         "transfer",
         "unclassified",
     }
+    # The receipts after GCABS 2026-1 closed are on the collection account's statement, each applied
+    # in full to the invoice it pays (March to September 2026 but Kestrel's August and September).
+    receipts = BankEntry.objects.filter(statement__statement_id="HSBC-STMT-2026-10-31")
+    assert receipts.count() == 19
+    assert list(receipts.filter(matches__isnull=True)) == []
+    assert receipts.aggregate(s=Sum("amount"))["s"] == BankEntryMatch.objects.filter(
+        entry__in=receipts).aggregate(s=Sum("amount"))["s"]
+    assert InvoicePayment.objects.filter(invoice__period_start__gte=date(2026, 3, 1)).count() == 19
+    keys = receipts.values_list("entry_key", flat=True)
+    assert set(InvoicePayment.objects.filter(invoice__period_start__gte=date(2026, 3, 1))
+               .values_list("reference", flat=True)) == {f"bank {k}" for k in keys}
+    assert Invoice.objects.get(number="INV-HEL-L-003-202607").amount_paid == BankEntry.objects.get(
+        end_to_end_id="E2E-INV-HEL-L-003-202607").amount
     assert Lease.objects.filter(state="active").count() == 3
     assert sum(Device.objects.filter(kind="gpu_server", deal__name="GCABS 2026-1")
                .values_list("gpu_count", flat=True)) == 308

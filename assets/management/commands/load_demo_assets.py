@@ -5,8 +5,11 @@ three sites, 40 GPU servers (308 GPUs) and energy assets pledged to GCABS 2026-1
 issued and put into servicing), two spare GPU servers pledged to no deal, appraisals and
 insurance, three standard investment models, three lessees with active leases, a year of hourly
 metering (2025-11-01 to 2026-10-31) loaded through the bulk import, twelve months of
-invoices (with a credit note, a late fee, partial and missing payments) and a camt.053
-statement for November 2026 whose receipts do not all line up with the invoices.
+invoices (with a credit note, a late fee, partial and missing payments), the lease receipts of
+April to October 2026 as a camt.053 statement of the collection account, each entry applied to
+the invoice it pays (the cash GCABS 2026-1's collection periods count), and a camt.053 statement
+for November 2026 whose receipts do not all line up with the invoices (the exceptions queue's).
+Receipts before the deal closed (2026-03-31) are recorded on the invoices without a bank entry.
 """
 
 from datetime import UTC, date, datetime, timedelta
@@ -18,8 +21,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from assets.camt053 import ParsedEntry, build_camt053
-from assets.models import Device, Invoice, MeterImportBatch, Site
+from assets.models import BankEntry, Device, Invoice, MeterImportBatch, Site
 from assets.services import bank, fleet, invoicing, late_fees, leasing
+from assets.services.bank_matches import Application, bank_entries_apply
 from assets.services.metering import import_metering
 from assets.synthetic import metering_csv_chunks
 from issuance import services as issuance
@@ -49,6 +53,10 @@ LESSEES = [("Orion Inference Pte Ltd", "SG"), ("Nova Render GmbH", "DE"), ("Kest
 LEASES = [(0, range(0, 16), "2.150000", "150000.00"), (1, range(28, 37), "0.950000", "40000.00"),
           (2, range(16, 24), "2.400000", "80000.00")]
 MONTHS = [date(2025 + (10 + m) // 12, (10 + m) % 12 + 1, 1) for m in range(12)]  # 2025-11 .. 2026-10
+# Invoices from March 2026 are paid after GCABS 2026-1 closed (2026-03-31), into the collection account:
+# their receipts are on a bank statement (what the deal's collection periods count), not recorded by hand.
+BANKED_FROM = date(2026, 3, 1)
+RECEIPTS_STATEMENT = "HSBC-STMT-2026-10-31"
 
 
 def money(value) -> Decimal:
@@ -201,6 +209,15 @@ class Command(BaseCommand):
 
     def _invoices(self, ops, leases) -> None:
         orion, nova, kestrel = leases
+        receipts = []  # (invoice, amount, booking date): paid into the collection account
+
+        def pay(invoice, amount, value_date, reference):
+            if invoice.period_start >= BANKED_FROM:
+                receipts.append((invoice, amount, value_date))
+            else:
+                invoicing.invoice_record_payment(invoice=invoice, amount=amount, actor=ops,
+                                                 value_date=value_date, reference=reference)
+
         for month in MONTHS:
             issue_on = date(month.year + month.month // 12, month.month % 12 + 1, 1)
             for lease in leases:
@@ -214,19 +231,35 @@ class Command(BaseCommand):
                 if month >= date(2026, 10, 1):
                     continue  # October invoices are open; the November statement pays some
                 if lease == kestrel and month == date(2026, 7, 1):
-                    invoicing.invoice_record_payment(invoice=invoice,
-                                                     amount=money(invoice.outstanding * Decimal("0.6")),
-                                                     actor=ops, value_date=date(2026, 9, 15),
-                                                     reference="KESTREL-PART-0726")
+                    pay(invoice, money(invoice.outstanding * Decimal("0.6")), date(2026, 9, 15),
+                        "KESTREL-PART-0726")
                     continue  # 15 days late, then 40 % left unpaid
                 if lease == kestrel and month in (date(2026, 8, 1), date(2026, 9, 1)):
                     continue  # unpaid: overdue
-                invoicing.invoice_record_payment(invoice=invoice, amount=invoice.outstanding, actor=ops,
-                                                 value_date=issue_on + timedelta(days=20),
-                                                 reference=f"RCPT-{invoice.number}")
+                pay(invoice, invoice.outstanding, issue_on + timedelta(days=20), f"RCPT-{invoice.number}")
+        self._receipts(ops, receipts)
         invoicing.invoices_mark_overdue(as_of=date(2026, 11, 1), actor=ops)
         july = Invoice.objects.get(number=f"INV-{kestrel.reference}-202607")
         late_fees.late_fee_charge(invoice=july, as_of=date(2026, 10, 31), actor=ops)
+
+    def _receipts(self, ops, receipts) -> None:
+        """The lease receipts of April to October 2026 on the collection account (camt.053), each
+        applied to the invoice it quotes for exactly what it pays: the bank record of these payments,
+        so the reconciliation finds every receipt matched and every invoice settled."""
+        receipts = sorted(receipts, key=lambda r: (r[2], r[0].number))
+        entries = [ParsedEntry(f"HSBC-RCPT-{n:04d}", booked, None, "CRDT", amount, invoice.currency,
+                               f"E2E-{invoice.number}", invoice.lease.lessee.legal_name, "", invoice.number)
+                   for n, (invoice, amount, booked) in enumerate(receipts, start=1)]
+        data = build_camt053(statement_id=RECEIPTS_STATEMENT, account=ACCOUNT, currency="USD",
+                             from_date=date(2026, 4, 1), to_date=date(2026, 10, 31),
+                             opening_balance=Decimal("0.00"), entries=entries)
+        bank.bank_statement_import(data=data, actor=ops, filename="camt053-2026-10-31.xml")
+        entry_ids = dict(BankEntry.objects.filter(statement__statement_id=RECEIPTS_STATEMENT)
+                         .values_list("end_to_end_id", "pk"))
+        bank_entries_apply(actor=ops, source="demo lease receipts", applications=[
+            Application(entry_id=entry_ids[f"E2E-{invoice.number}"], invoice_id=invoice.pk, rule="reference",
+                        amount=amount)
+            for invoice, amount, _booked in receipts])
 
     def _statement(self, ops, leases) -> None:
         orion, nova, kestrel = leases

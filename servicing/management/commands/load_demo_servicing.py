@@ -1,13 +1,16 @@
 """Service the demo deal GCABS 2026-1 (run by ``make demo`` after ``chain_demo``): its servicing
-terms, waterfall, quarterly periods and a camt.053 of lease receipts from April to September 2026;
-period 1 determined, approved by a second person and paid on the local chain to the holders of
-record; period 2 determined and waiting for its approval.
+terms, waterfall and quarterly periods, whose available funds are the lease receipts
+``load_demo_assets`` put on the collection account; period 1 determined, approved by a second
+person and paid on the local chain to the holders of record before its payment date; period 2
+determined and waiting for its approval.
 
 Idempotent: each step runs only when its rows are not there yet, so a re-run finishes what an
 interrupted one started. The local chain starts on 1 April 2026
 (``scripts/demo.sh`` gives anvil that genesis time), so the tokens are minted before the record
 dates; the command moves the chain's clock to the end of period 1's record date (anvil only) to
-take the snapshot, as the real chain's clock would have moved.
+take the snapshot and pay, as the real chain's clock would have moved. The demo replays 2026 today,
+so the transactions it follows are recorded as mined when their blocks were (the chain's time), as
+they would have been had they been followed then: period 1 is paid before its payment date.
 """
 
 from datetime import UTC, date, datetime, timedelta
@@ -17,12 +20,9 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
 
-from assets.camt053 import ParsedEntry, build_camt053
-from assets.models import BankStatement, Invoice
-from assets.services import bank
 from chain import abi
 from chain.indexer import Indexer
-from chain.models import Contract
+from chain.models import ChainTransaction, Contract
 from chain.rpc import get_rpc
 from chain.signer import signer_address
 from chain.txmanager import send, wait_mined
@@ -33,9 +33,8 @@ from servicing.services.descriptions import waterfall_description_set
 from servicing.services.periods import period_approve, period_determine, periods_generate, servicing_terms_set
 
 DEAL = "GCABS 2026-1"
-ACCOUNT = "SG12HELI0000000000000001"  # the SPV's collection account in the demo bank statements
+ACCOUNT = "SG12HELI0000000000000001"  # the SPV's collection account (load_demo_assets' statements)
 POOL = Decimal("52000000.00")  # pool balance entered at each determination (demo figure)
-STATEMENT = "HSBC-STMT-2026-04-09"
 
 
 def description(deal: Deal) -> dict:
@@ -76,8 +75,6 @@ class Command(BaseCommand):
         if not WaterfallDescription.objects.filter(deal=deal).exists():
             waterfall_description_set(deal=deal, description=description(deal), actor=ops)
         periods_generate(deal=deal, actor=ops)
-        if not BankStatement.objects.filter(statement_id=STATEMENT).exists():
-            self._receipts(ops)
         first, second = CollectionPeriod.objects.filter(deal=deal).order_by("number")[:2]
 
         if first.state in (CollectionPeriod.State.OPEN, CollectionPeriod.State.COLLECTING):
@@ -88,6 +85,7 @@ class Command(BaseCommand):
         self._end_of_day(rpc, first.record_date)
         for distribution in Distribution.objects.filter(period=first).order_by("tranche__seniority"):
             self._pay(distribution, ops, ops2, rpc)
+        self._mined_at_block_time(rpc)
         first = CollectionPeriod.objects.get(pk=first.pk)
         self.stdout.write(f"{DEAL} period 1 ({first.start} to {first.end}): {first.get_state_display()}")
 
@@ -96,22 +94,6 @@ class Command(BaseCommand):
         second = CollectionPeriod.objects.get(pk=second.pk)
         self.stdout.write(f"{DEAL} period 2 ({second.start} to {second.end}): {second.get_state_display()}, "
                           "waiting for a second person's approval")
-
-    def _receipts(self, ops) -> None:
-        """Each lease's invoice paid on the 5th of the following month, April to September 2026."""
-        invoices = (Invoice.objects.filter(kind=Invoice.Kind.INVOICE, period_start__gte=date(2026, 3, 1),
-                                           period_start__lte=date(2026, 8, 1))
-                    .select_related("lease__lessee").order_by("period_start", "number"))
-        entries = []
-        for n, invoice in enumerate(invoices, start=1):
-            booked = invoice.period_end + timedelta(days=5)
-            entries.append(ParsedEntry(f"HSBC-DEMO-{n:04d}", booked, None, "CRDT", invoice.total,
-                                       invoice.currency, f"E2E-{invoice.number}",
-                                       invoice.lease.lessee.legal_name, "", invoice.number))
-        data = build_camt053(statement_id=STATEMENT, account=ACCOUNT, currency="USD",
-                             from_date=date(2026, 4, 1), to_date=date(2026, 9, 30),
-                             opening_balance=Decimal("0.00"), entries=entries)
-        bank.bank_statement_import(data=data, actor=ops, filename="camt053-2026-04-09.xml")
 
     def _end_of_day(self, rpc, day: date) -> None:
         """Move the local chain's clock past ``day`` and make its last block final in the index."""
@@ -122,6 +104,15 @@ class Command(BaseCommand):
         for _ in range(settings.CHAIN_CONFIRMATIONS + 1):
             rpc.call("evm_mine")
         Indexer(rpc=rpc).run()
+
+    def _mined_at_block_time(self, rpc) -> None:
+        """Record each transaction mined on the local chain as mined at its block's time (the demo's
+        2026), not at the moment this command followed it: the chain matching dates each payout by it."""
+        rows = list(ChainTransaction.objects.filter(chain_id=settings.CHAIN_ID, block_number__isnull=False))
+        times = {n: int(rpc.get_block(n)["timestamp"], 16) for n in {tx.block_number for tx in rows}}
+        for tx in rows:
+            tx.mined_at = datetime.fromtimestamp(times[tx.block_number], tz=UTC)
+        ChainTransaction.objects.bulk_update(rows, ["mined_at"], batch_size=500)
 
     def _pay(self, distribution: Distribution, ops, ops2, rpc) -> None:
         """Each step runs when the distribution is at it (the services do nothing past their step)."""
