@@ -18,6 +18,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -311,7 +312,7 @@ EVENT_COLUMNS = (
     "name",
     "args",
 )
-HEADER_COLUMNS = ("chain_id", "number", "hash", "parent_hash")
+HEADER_COLUMNS = ("chain_id", "number", "hash", "parent_hash", "timestamp")
 
 
 def _upsert(model, columns: tuple[str, ...], rows: list[tuple], conflict: tuple[str, ...]) -> None:
@@ -358,7 +359,10 @@ def _upsert_events(rows: list[tuple]) -> None:
 
 
 def _upsert_headers(chain_id: int, headers: dict[int, dict]) -> None:
-    rows = [(chain_id, n, h["hash"], h["parentHash"]) for n, h in sorted(headers.items())]
+    rows = [
+        (chain_id, n, h["hash"], h["parentHash"], datetime.fromtimestamp(int(h["timestamp"], 16), tz=UTC))
+        for n, h in sorted(headers.items())
+    ]
     _upsert(IndexedBlock, HEADER_COLUMNS, rows, ("chain_id", "number"))
 
 

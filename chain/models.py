@@ -191,12 +191,14 @@ class IndexerCursor(models.Model):
 
 
 class IndexedBlock(models.Model):
-    """A block header the indexer saw: the parent hash links let it notice reorgs."""
+    """A block header the indexer saw: the parent hash links let it notice reorgs, its time dates
+    what happened in the block (a payout is paid when its block was made, not when we noticed)."""
 
     chain_id = models.PositiveBigIntegerField()
     number = models.PositiveBigIntegerField()
     hash = models.CharField(max_length=66)
     parent_hash = models.CharField(max_length=66)
+    timestamp = models.DateTimeField(null=True, blank=True, help_text="The block's time, from its header.")
 
     class Meta:
         ordering = ["chain_id", "number"]

@@ -6,6 +6,7 @@ resolves or opens exceptions and never duplicates one."""
 
 from __future__ import annotations
 
+from datetime import UTC
 from decimal import ROUND_UP, Decimal
 
 import pandas as pd
@@ -67,24 +68,24 @@ def expected_frame(distribution: Distribution) -> pd.DataFrame:
 
 
 _PAID_SQL = """
-SELECT ev.id, lower(ev.args->>'holder'), (ev.args->>'amount')::numeric,
-       COALESCE((SELECT MIN(t.mined_at) FROM chain_chaintransaction t WHERE t.tx_hash = ev.tx_hash), NULL)
+SELECT ev.id, lower(ev.args->>'holder'), (ev.args->>'amount')::numeric, b.timestamp
 FROM chain_chainevent ev
+LEFT JOIN chain_indexedblock b ON b.chain_id = ev.chain_id AND b.number = ev.block_number
 WHERE ev.contract_id = %s AND ev.name = 'Paid' AND ev.final AND lower(ev.args->>'distributionId') = %s
 ORDER BY ev.id
 """
 
 
 def actual_frame(distribution: Distribution) -> pd.DataFrame:
-    """The final ``Paid`` events of the distribution, with the day each was paid (the day its
-    transaction was mined, when it is one of ours; unknown: -1)."""
+    """The final ``Paid`` events of the distribution, with the day each was paid: the UTC day of
+    its block's time, from the header the indexer kept (unknown: -1)."""
     if not distribution.payout_id or not distribution.distribution_id:
         return pure.frame([], with_day=True)
     with connection.cursor() as cur:
         cur.execute(_PAID_SQL, [distribution.payout_id, distribution.distribution_id.lower()])
         rows = cur.fetchall()
     return pure.frame(
-        [(w, int(a), pk, mined.date().toordinal() if mined else -1) for pk, w, a, mined in rows],
+        [(w, int(a), pk, at.astimezone(UTC).date().toordinal() if at else -1) for pk, w, a, at in rows],
         with_day=True,
     )
 

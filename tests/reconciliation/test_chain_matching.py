@@ -3,12 +3,13 @@ missing, unknown recipient, paid late, snapshot, supply) is exactly one exceptio
 re-runs open nothing twice and resolve what no longer breaks; the close gate; re-payment of a
 missing holder through a batch of its own, never paying twice."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Max
 
-from chain.models import ChainEvent, ChainTransaction, HolderBalance
+from chain.models import ChainEvent, ChainTransaction, HolderBalance, IndexedBlock
 from core.errors import MakerCheckerViolation, Refused
 from core.models import AuditEvent, OutboxMessage
 from reconciliation.models import ExceptionLink, ReconException
@@ -25,6 +26,15 @@ from tests.servicing.distribution_setup import ALICE, BOB, CAROL, DEV
 pytestmark = requires_chain
 rpc, issued, period = chain_fixtures.rpc, chain_setup.issued, chain_setup.period  # fixtures
 EVE = DEV[5].address.lower()
+
+
+def pay_late(event, period) -> None:
+    """Move ``event`` into a block of its own, made three days after the period's payment date."""
+    number = IndexedBlock.objects.aggregate(n=Max("number"))["n"] + 1000
+    made = datetime.combine(period.payment_date + timedelta(days=3), time(12), tzinfo=UTC)
+    IndexedBlock.objects.create(chain_id=event.chain_id, number=number, hash="0x" + "ab" * 32,
+                                parent_hash="0x" + "cd" * 32, timestamp=made)
+    ChainEvent.objects.filter(pk=event.pk).update(block_number=number)
 
 
 def _live(distribution=None):
@@ -56,9 +66,7 @@ def test_a_paid_period_ties_out_and_each_planted_break_is_one_exception(issued, 
         args={**carol.args, "amount": int(carol.args["amount"]) - 7}
     )
     ChainEvent.objects.filter(pk=bob.pk).update(final=False)  # BOB not final: missing for now
-    ChainTransaction.objects.filter(tx_hash=alice.tx_hash).update(
-        mined_at=ChainTransaction.objects.get(tx_hash=alice.tx_hash).mined_at + timedelta(days=3)
-    )
+    pay_late(alice, period)  # ALICE's payout in a block made after the payment date
     HolderBalance.objects.filter(snapshot=senior.snapshot, wallet=CAROL.address.lower()).update(balance=1)
 
     assert chain_matching_run(distribution=senior)["opened"] == 4
@@ -154,3 +162,14 @@ def test_the_period_closes_only_when_every_exception_is_resolved_or_waived_by_a_
     ) == [("waive", ops.pk), ("approve_waive", ops2.pk)]
     with pytest.raises(Refused, match="is closed"):
         chain_matching_run(distribution=junior)
+
+
+def test_a_payout_noticed_after_the_payment_date_is_judged_by_its_blocks_time(issued, period, ops, ops2):
+    senior, junior, period = pay_period(issued, period, ops, ops2)
+    # the back office noticed every payout a month late (a tracker catching up after an outage);
+    # the blocks themselves were made before the payment date
+    later = datetime.combine(period.payment_date + timedelta(days=30), time(12), tzinfo=UTC)
+    ChainTransaction.objects.update(mined_at=later)
+
+    assert [chain_matching_run(distribution=d)["findings"] for d in (senior, junior)] == [0, 0]
+    assert _live() == []

@@ -33,7 +33,7 @@ def approved_period(deal, record_date: date, number: int = 1) -> CollectionPerio
         end=record_date - timedelta(days=2),
         determination_date=record_date - timedelta(days=1),
         record_date=record_date,
-        payment_date=record_date,
+        payment_date=record_date + timedelta(days=5),
     )
     CollectionPeriod.objects.filter(pk=period.pk).update(state=CollectionPeriod.State.APPROVED)
     return CollectionPeriod.objects.get(pk=period.pk)

@@ -22,7 +22,7 @@ from django.core.management.base import BaseCommand
 
 from chain import abi
 from chain.indexer import Indexer
-from chain.models import ChainTransaction, Contract
+from chain.models import Contract
 from chain.rpc import get_rpc
 from chain.signer import signer_address
 from chain.txmanager import send, wait_mined
@@ -85,7 +85,6 @@ class Command(BaseCommand):
         self._end_of_day(rpc, first.record_date)
         for distribution in Distribution.objects.filter(period=first).order_by("tranche__seniority"):
             self._pay(distribution, ops, ops2, rpc)
-        self._mined_at_block_time(rpc)
         first = CollectionPeriod.objects.get(pk=first.pk)
         self.stdout.write(f"{DEAL} period 1 ({first.start} to {first.end}): {first.get_state_display()}")
 
@@ -104,15 +103,6 @@ class Command(BaseCommand):
         for _ in range(settings.CHAIN_CONFIRMATIONS + 1):
             rpc.call("evm_mine")
         Indexer(rpc=rpc).run()
-
-    def _mined_at_block_time(self, rpc) -> None:
-        """Record each transaction mined on the local chain as mined at its block's time (the demo's
-        2026), not at the moment this command followed it: the chain matching dates each payout by it."""
-        rows = list(ChainTransaction.objects.filter(chain_id=settings.CHAIN_ID, block_number__isnull=False))
-        times = {n: int(rpc.get_block(n)["timestamp"], 16) for n in {tx.block_number for tx in rows}}
-        for tx in rows:
-            tx.mined_at = datetime.fromtimestamp(times[tx.block_number], tz=UTC)
-        ChainTransaction.objects.bulk_update(rows, ["mined_at"], batch_size=500)
 
     def _pay(self, distribution: Distribution, ops, ops2, rpc) -> None:
         """Each step runs when the distribution is at it (the services do nothing past their step)."""
