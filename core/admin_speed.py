@@ -8,7 +8,9 @@ time of the list pages (bench/admin.py, bench/README.md). ``apply()`` (from ``co
 makes the headers once per page, the row checkbox from one rendering of unfold's own widget,
 each field's choice labels once per process, and the app list (for the sidebar) once per
 request; the markup stays unfold's exactly
-(tests/admin/test_admin_list_pages.py compares it).
+(tests/admin/test_admin_list_pages.py compares it). Its list template also asks every row for the
+admin's ``list_sections``, which unfold does not define: each failed lookup makes Django's template
+engine call ``dir()`` on the admin (200 calls a page); an empty ``list_sections`` answers at once.
 """
 
 from django.contrib.admin import helpers
@@ -97,3 +99,5 @@ def apply() -> None:
         unfold_list.display_for_field = _choice_labels_once(unfold_list.display_for_field)
     if not hasattr(ModelAdmin.action_checkbox, "original"):
         ModelAdmin.action_checkbox = _row_checkbox(ModelAdmin.action_checkbox)
+    if not hasattr(ModelAdmin, "list_sections"):
+        ModelAdmin.list_sections = ()  # no sections below the rows, as when it is missing
