@@ -2,14 +2,12 @@
 threads: the close never passes a live exception, each resolution is counted once, and the chain
 matching waits for a close (or the close for it)."""
 
-import threading
 from datetime import date
 
 import pytest
 from django.db import connection
 
 from core import roles
-from core.errors import Refused
 from core.models import AuditEvent
 from reconciliation.models import ReconException
 from reconciliation.services import exceptions as xsvc
@@ -17,27 +15,7 @@ from servicing.models import CollectionPeriod
 from servicing.services.periods import period_close
 from tests.factories import make_user
 from tests.servicing.distribution_setup import approved_period
-
-
-def _together(*jobs):
-    start = threading.Barrier(len(jobs))
-    errors = []
-
-    def run(job):
-        try:
-            start.wait()
-            job()
-        except Refused as exc:
-            errors.append(exc.message)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(j,)) for j in jobs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return errors
+from tests.threads import together
 
 
 @pytest.mark.django_db(transaction=True)
@@ -58,7 +36,7 @@ def test_closing_while_a_waiver_is_approved_twice_counts_it_once(closed_deal, at
     )
     xsvc.exception_waive(exception=x, actor=ops, reason="returned by the holder")
 
-    errors = _together(
+    errors = together(
         lambda: xsvc.exception_approve_waive(exception=x, actor=ops2),
         lambda: xsvc.exception_approve_waive(exception=x, actor=ops3),
         lambda: period_close(period=period, actor=ops),
@@ -95,7 +73,7 @@ def test_closing_while_the_chain_matching_runs_never_closes_over_a_live_exceptio
     Distribution.objects.filter(pk=d.pk).update(state=Distribution.State.PAYING)
     Entitlement.objects.create(distribution=d, wallet="0x" + "b" * 40, balance=1, amount=10_000_000)
 
-    errors = _together(
+    errors = together(
         lambda: chain_matching_run(distribution=d),
         lambda: period_close(period=period, actor=ops),
     )

@@ -1,7 +1,6 @@
 """Matching concurrently on PostgreSQL (two workers, or a worker and a person): no entry is applied
 twice, no entry beyond its amount, no invoice beyond its total."""
 
-import threading
 from decimal import Decimal
 
 import pytest
@@ -10,33 +9,12 @@ from django.db.models import Sum
 
 from assets.models import BankEntryMatch, Invoice
 from core import roles
-from core.errors import Refused
 from reconciliation.models import LesseeCredit, MatchRun
 from reconciliation.services.manual import manual_match_request
 from reconciliation.services.matching import cash_matching_run
 from tests.factories import make_user
 from tests.reconciliation.planted import plant
-
-
-def _together(*jobs):
-    start = threading.Barrier(len(jobs))
-    errors = []
-
-    def run(job):
-        try:
-            start.wait()
-            job()
-        except Refused as exc:
-            errors.append(exc.message)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(j,)) for j in jobs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return errors
+from tests.threads import together
 
 
 def _invariants():
@@ -60,7 +38,7 @@ def test_two_workers_match_each_receipt_once(business_day):
     ops = make_user(roles.ISSUER_OPERATIONS, "ops")
     plant(ops, business_day)
     runs = [MatchRun.objects.create(trigger=MatchRun.Trigger.ON_DEMAND) for _ in range(2)]
-    assert _together(*(lambda r=r: cash_matching_run(run=r, actor=None) for r in runs)) == []
+    assert together(*(lambda r=r: cash_matching_run(run=r, actor=None) for r in runs)) == []
     assert BankEntryMatch.objects.count() == 9
     assert LesseeCredit.objects.count() == 1
     assert sorted(r.matches_made for r in MatchRun.objects.all()) == [0, 9]
@@ -73,7 +51,7 @@ def test_a_worker_and_a_person_never_apply_the_same_money_twice(business_day):
     book, inv, usd, eur, entries = plant(ops, business_day)
     run = MatchRun.objects.create(trigger=MatchRun.Trigger.ON_DEMAND)
     kestrel_4000 = entries[7]
-    errors = _together(
+    errors = together(
         lambda: cash_matching_run(run=run, actor=None),
         lambda: manual_match_request(
             entry=kestrel_4000,
